@@ -1,0 +1,71 @@
+#ifndef CCODECS_H
+#define CCODECS_H
+/* Image codecs in C: the only code allowed to setjmp (libjpeg and classic libpng
+   report errors by longjmp). Each entry point owns its setjmp for the whole call,
+   never exits the process, and returns a CCODECS_* status to Swift. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status codes returned by every entry point. */
+enum {
+    CCODECS_OK = 0,
+    CCODECS_TRUNCATED = 1,     /* the data ends before the image does */
+    CCODECS_CORRUPT = 2,       /* the library rejected the data; see `message` */
+    CCODECS_TOO_LARGE = 3,     /* width * height exceeds the pixel limit */
+    CCODECS_ZERO_SIZE = 4,     /* the header declares a zero width or height */
+    CCODECS_OUT_OF_MEMORY = 5
+};
+
+/* Length of the `message` buffers, including the terminating NUL. */
+#define CCODECS_MESSAGE_LENGTH 200
+
+/* A decoded image, RGB8 interleaved, rows top to bottom, as stored in the file
+   (EXIF orientation is reported, not applied). */
+typedef struct ccodecs_image {
+    uint8_t *pixels;            /* width * height * 3 bytes from malloc; release with ccodecs_free */
+    uint32_t width;             /* decoded size, after DCT scaling */
+    uint32_t height;
+    uint32_t source_width;      /* size declared by the header, before scaling */
+    uint32_t source_height;
+    int32_t orientation;        /* EXIF orientation 1...8; 1 when absent or invalid */
+    char message[CCODECS_MESSAGE_LENGTH]; /* the library's message when status != CCODECS_OK */
+} ccodecs_image;
+
+/* A growable output byte buffer. */
+typedef struct ccodecs_buffer {
+    uint8_t *data;              /* `size` bytes from malloc; release with ccodecs_free */
+    size_t size;
+    size_t capacity;
+    char message[CCODECS_MESSAGE_LENGTH];
+} ccodecs_buffer;
+
+/* Decodes a PNG of any colour type and bit depth to RGB8 the way Pillow's
+   `convert("RGB")` does: alpha and tRNS dropped (not composited), 16-bit
+   reduced to its high byte, low bit depths scaled to 0...255, palettes expanded,
+   gamma and colour chunks ignored. `max_pixels` is checked against the IHDR
+   before anything is allocated. On failure `out->pixels` is NULL. */
+int32_t ccodecs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
+                           ccodecs_image *out);
+
+/* Decodes a JPEG (baseline, progressive, grayscale, Adobe CMYK/YCCK) to RGB8
+   with the ISLOW DCT and fancy upsampling. CMYK is converted as Pillow does
+   (Adobe inverted polarity). The EXIF orientation is parsed into
+   `out->orientation` but not applied. The decode uses the smallest DCT scale
+   n/8 (n = 1...8) whose oriented output is at least `min_width` x `min_height`;
+   0 x 0 decodes at full size. `max_pixels` is checked against the header size
+   before any pixel buffer is allocated. On failure `out->pixels` is NULL. */
+int32_t ccodecs_jpeg_decode(const uint8_t *data, size_t size,
+                            uint32_t min_width, uint32_t min_height,
+                            uint64_t max_pixels, ccodecs_image *out);
+
+/* Encodes RGB8 pixels (width * height * 3 bytes, rows top to bottom) as an
+   8-bit RGB, non-interlaced PNG with zlib `level` 0...9. On failure
+   `out->data` is NULL. */
+int32_t ccodecs_png_encode_rgb8(const uint8_t *pixels, uint32_t width, uint32_t height,
+                                int32_t level, ccodecs_buffer *out);
+
+/* Releases memory returned by this module. */
+void ccodecs_free(void *pointer);
+
+#endif

@@ -1,0 +1,2 @@
+// libpng. Decoding and encoding live in CCodecs (classic API, setjmp kept in C).
+#include <png.h>

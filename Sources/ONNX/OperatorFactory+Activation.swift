@@ -1,0 +1,7 @@
+import Tensor
+
+extension OperatorFactory {
+    static let activationBuilders: [String: Builder] = [
+        "Relu": { _ in Relu() },
+    ]
+}

@@ -1,0 +1,204 @@
+/// Runs a shared `Graph` forward and backward with buffers of its own.
+///
+/// One executor per worker thread: it is not thread-safe, but many executors can run
+/// one graph at once. Activation buffers are recycled by size within a run and between
+/// runs, so a steady stream of same-sized requests allocates nothing for activations.
+public final class Executor {
+    public let graph: Graph
+    public let workspace: Workspace
+    /// Forward passes run so far (tests use it to prove work is shared).
+    public private(set) var forwardCount = 0
+    /// Backward passes run so far, counting a batch of replicas as one.
+    public private(set) var backwardCount = 0
+
+    /// The last forward pass's values that are still alive, by `ValueID.index`.
+    private var values: [Tensor?]
+    /// Float buffers not in use, by element count.
+    private var pool: [Int: [Tensor]] = [:]
+    /// Each value's element count in the last run, to pick a recycled buffer of that size.
+    private var lastCount: [Int]
+    /// For each value, the last node index that reads it (-1: never read).
+    private let lastUse: [Int]
+
+    public init(graph: Graph, threads: Int = 1) {
+        self.graph = graph
+        self.workspace = Workspace(threads: threads)
+        values = Array(repeating: nil, count: graph.valueNames.count)
+        lastCount = Array(repeating: -1, count: graph.valueNames.count)
+        var lastUse = Array(repeating: -1, count: graph.valueNames.count)
+        for (index, node) in graph.nodes.enumerated() {
+            for case let input? in node.inputs { lastUse[input.index] = index }
+        }
+        self.lastUse = lastUse
+    }
+
+    /// Runs the graph forward.
+    ///
+    /// - Parameters:
+    ///   - feeds: a tensor for every graph input.
+    ///   - keep: values to return besides the graph outputs (activations to explain).
+    ///   - plan: a backward pass to prepare for: the values its VJPs read are kept.
+    /// - Returns: the graph outputs and the `keep` values.
+    @discardableResult
+    public func forward(
+        _ feeds: [ValueID: Tensor], keep: Set<ValueID> = [], preparing plan: BackwardPlan? = nil
+    ) throws -> [ValueID: Tensor] {
+        recycleAll()
+        forwardCount += 1
+        for input in graph.inputs {
+            guard let tensor = feeds[input] else {
+                throw EngineError.graph("no tensor fed for graph input '\(graph.name(of: input))'")
+            }
+            values[input.index] = tensor
+        }
+        let pinned = keep.union(graph.outputs).union(plan?.retained ?? [])
+        for (index, node) in graph.nodes.enumerated() {
+            let inputs = try node.inputs.map { id -> Tensor? in
+                guard let id else { return nil }
+                if let constant = graph.constants[id] { return constant }
+                guard let value = values[id.index] else {
+                    throw EngineError.graph("'\(graph.name(of: id))' was released before node '\(node.name)' read it")
+                }
+                return value
+            }
+            var outputs = node.outputs.map(takeBuffer)
+            do {
+                try node.op.forward(inputs, into: &outputs, workspace: workspace)
+            } catch let error as EngineError {
+                throw EngineError.graph("node '\(node.name)': \(error)")
+            }
+            for (id, tensor) in zip(node.outputs, outputs) {
+                values[id.index] = tensor
+                lastCount[id.index] = tensor.elementType == .float32 ? tensor.count : -1
+            }
+            // Release what no later node reads and nobody asked to keep.
+            for case let id? in node.inputs where lastUse[id.index] == index && !pinned.contains(id) {
+                recycle(id)
+            }
+            for id in node.outputs where lastUse[id.index] < index && !pinned.contains(id) {
+                recycle(id)
+            }
+        }
+        var result: [ValueID: Tensor] = [:]
+        for id in keep.union(graph.outputs) {
+            result[id] = try value(id)
+        }
+        return result
+    }
+
+    /// Runs a backward pass over the values of the last forward pass, which must have
+    /// been run `preparing` this plan.
+    ///
+    /// - Parameter seed: the gradient at `plan.output`, shaped `[G] + output.shape.dropFirst()`
+    ///   where `G` is the forward batch `N`, or any count of replicas when `N == 1`.
+    /// - Returns: the gradient at each of `plan.targets`, shaped like the seed's batch.
+    public func backward(_ plan: BackwardPlan, seed: Tensor) throws -> [ValueID: Tensor] {
+        let output = try value(plan.output)
+        guard seed.shape.dropFirst() == output.shape.dropFirst(),
+              seed.shape.first == output.shape.first || output.shape.first == 1 else {
+            throw EngineError.graph("seed gradient of shape \(seed.shape) does not match output \(output.shape)")
+        }
+        backwardCount += 1
+        let replicas = seed.shape[0]
+        do {
+            return try runBackward(plan, seed: seed)
+        } catch EngineError.replicasUnsupported where replicas > 1 && output.shape[0] == 1 {
+            // One replica at a time, then stack the results along dimension 0.
+            let stride = seed.count / replicas
+            let parts = try (0..<replicas).map { r in
+                let slice = Array(seed.floats[r * stride ..< (r + 1) * stride])
+                return try runBackward(plan, seed: Tensor(shape: [1] + seed.shape.dropFirst(), floats: slice))
+            }
+            var stacked: [ValueID: Tensor] = [:]
+            for (id, first) in parts[0] {
+                stacked[id] = Tensor(shape: [replicas] + first.shape.dropFirst(), floats: parts.flatMap { $0[id]!.floats })
+            }
+            return stacked
+        }
+    }
+
+    private func runBackward(_ plan: BackwardPlan, seed: Tensor) throws -> [ValueID: Tensor] {
+        var gradients: [ValueID: Tensor] = [plan.output: seed]
+        let context = BackwardContext(rule: plan.rule, workspace: workspace)
+        for (index, wrt) in plan.steps {
+            let node = graph.nodes[index]
+            guard let gradient = gradients[node.outputs[0]] else { continue }
+            if !plan.targets.contains(node.outputs[0]) { gradients[node.outputs[0]] = nil }
+            let inputs = node.inputs.map { id -> Tensor? in
+                guard let id else { return nil }
+                return graph.constants[id] ?? values[id.index]
+            }
+            let outputs = node.outputs.map { values[$0.index] ?? .empty }
+            let inputGradients: [Tensor]
+            do {
+                inputGradients = try node.op.backward(gradient, inputs: inputs, outputs: outputs, wrt: wrt, context: context)
+            } catch let error as EngineError {
+                if case .replicasUnsupported = error { throw error }
+                throw EngineError.graph("backward through node '\(node.name)': \(error)")
+            }
+            for (position, inputGradient) in zip(wrt, inputGradients) {
+                let id = node.inputs[position]!
+                if var existing = gradients[id] {
+                    existing.add(inputGradient)
+                    gradients[id] = existing
+                } else {
+                    gradients[id] = inputGradient
+                }
+            }
+        }
+        var result: [ValueID: Tensor] = [:]
+        for target in plan.targets {
+            guard let gradient = gradients[target] else {
+                throw EngineError.graph("no gradient reached '\(graph.name(of: target))'")
+            }
+            result[target] = gradient
+        }
+        return result
+    }
+
+    /// A value of the last forward pass that is still alive.
+    public func value(_ id: ValueID) throws -> Tensor {
+        if let constant = graph.constants[id] { return constant }
+        guard let tensor = values[id.index] else {
+            throw EngineError.graph("'\(graph.name(of: id))' was not kept by the last forward pass")
+        }
+        return tensor
+    }
+
+    /// Floats held by this executor between runs (activations and recycled buffers).
+    public var heldFloats: Int {
+        values.reduce(0) { $0 + ($1?.floats.count ?? 0) } + pool.values.joined().reduce(0) { $0 + $1.floats.count }
+            + workspace.scratchCapacity
+    }
+
+    private func takeBuffer(for id: ValueID) -> Tensor {
+        let count = lastCount[id.index]
+        if count >= 0, let buffer = pool[count]?.popLast() { return buffer }
+        return .empty
+    }
+
+    private func recycle(_ id: ValueID) {
+        guard let tensor = values[id.index] else { return }
+        values[id.index] = nil
+        // Feeds belong to the caller; constants to the graph.
+        if tensor.elementType == .float32, tensor.count > 0, graph.constants[id] == nil, !graph.inputs.contains(id) {
+            pool[tensor.count, default: []].append(tensor)
+        }
+    }
+
+    private func recycleAll() {
+        for index in values.indices where values[index] != nil { recycle(ValueID(index)) }
+    }
+}
+
+extension Tensor {
+    /// Adds `other` elementwise; shapes must match.
+    public mutating func add(_ other: Tensor) {
+        precondition(shape == other.shape, "adding \(other.shape) to \(shape)")
+        floats.withUnsafeMutableBufferPointer { a in
+            other.floats.withUnsafeBufferPointer { b in
+                for i in a.indices { a[i] += b[i] }
+            }
+        }
+    }
+}

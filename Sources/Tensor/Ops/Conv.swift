@@ -1,0 +1,136 @@
+/// 2-D (or 1-D) convolution, ONNX `Conv`, NCHW, grouped, with an optional bias.
+///
+/// Inputs: `X [N, C, H, W]`, `W [M, C/group, kH, kW]`, optional `B [M]`. Output `[N, M, H', W']`:
+/// `Y[n, m, i, j] = B[m] + Σ_{c, p, q} W[m, c, p, q] · X[n, g·C/group + c, i·sH + p·dH − padT, j·sW + q·dW − padL]`
+/// where `g = m / (M / group)`.
+///
+/// Forward: im2col, then one GEMM per group and image. VJP with respect to `X`:
+/// `dCol = Wᵀ · dY`, then col2im (the convolution with the flipped, transposed kernel).
+public struct Conv: Operator {
+    public var window: Window
+    public var group: Int
+
+    public init(window: Window, group: Int = 1) {
+        self.window = window
+        self.group = group
+    }
+
+    public var opType: String { "Conv" }
+    /// The weights may be a runtime input (they are in conformance tests); X itself is not read.
+    public var backwardUses: BackwardUses { .inputs }
+
+    /// Shapes and geometry of one call.
+    struct Plan {
+        let n, c, m: Int
+        let geometry: WindowGeometry
+        var cPerGroup: Int
+        var mPerGroup: Int
+        /// Rows of the column matrix per group: `C/group · kH · kW`.
+        var k: Int { cPerGroup * geometry.kernelH * geometry.kernelW }
+        var outPlane: Int { geometry.outH * geometry.outW }
+        var inPlane: Int { geometry.inH * geometry.inW }
+        /// A 1x1, stride-1, unpadded kernel needs no unfolding: the image is its own column matrix.
+        var isPointwise: Bool {
+            let g = geometry
+            return g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1
+                && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+        }
+    }
+
+    func plan(x: [Int], w: [Int]) throws -> Plan {
+        let (n, c, h, wd) = try window.planar(x, op: opType)
+        guard w.count == x.count else {
+            throw EngineError.invalid(op: opType, "weights of shape \(w) do not match input of shape \(x)")
+        }
+        let m = w[0]
+        guard group >= 1, c % group == 0, m % group == 0, w[1] * group == c else {
+            throw EngineError.invalid(op: opType, "input has \(c) channels but weights \(w) with group \(group) expect \(w[1] * group)")
+        }
+        let kernel = window.spatialRank == 1 ? (1, w[2]) : (w[2], w[3])
+        guard kernel == (window.kernel.height, window.kernel.width) else {
+            throw EngineError.invalid(op: opType, "kernel_shape \(window.kernel) does not match weights \(w)")
+        }
+        let geometry = try window.geometry(height: h, width: wd, op: opType)
+        return Plan(n: n, c: c, m: m, geometry: geometry, cPerGroup: c / group, mPerGroup: m / group)
+    }
+
+    public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
+        let x = try inputs.required(0, of: opType), w = try inputs.required(1, of: opType)
+        let bias = inputs.optional(2)
+        let p = try plan(x: x.shape, w: w.shape)
+        if let bias, bias.count != p.m {
+            throw EngineError.invalid(op: opType, "bias has \(bias.count) values for \(p.m) output channels")
+        }
+        outputs[0].reset(shape: [p.n, p.m] + window.outputSpatialShape(p.geometry))
+        let col = p.isPointwise ? nil : workspace.scratch(0, count: p.k * p.outPlane)
+        x.floats.withUnsafeBufferPointer { xp in
+            w.floats.withUnsafeBufferPointer { wp in
+                outputs[0].floats.withUnsafeMutableBufferPointer { yp in
+                    for n in 0..<p.n {
+                        for g in 0..<group {
+                            let image = xp.baseAddress! + (n * p.c + g * p.cPerGroup) * p.inPlane
+                            let columns: UnsafePointer<Float>
+                            if let col {
+                                Im2Col.unfold(image, channels: p.cPerGroup, p.geometry, into: col.baseAddress!, workspace: workspace)
+                                columns = UnsafePointer(col.baseAddress!)
+                            } else {
+                                columns = image
+                            }
+                            let y = yp.baseAddress! + (n * p.m + g * p.mPerGroup) * p.outPlane
+                            BLAS.gemm(m: p.mPerGroup, n: p.outPlane, k: p.k,
+                                      a: wp.baseAddress! + g * p.mPerGroup * p.k, lda: p.k,
+                                      b: columns, ldb: p.outPlane, c: y, ldc: p.outPlane, workspace: workspace)
+                        }
+                    }
+                }
+            }
+        }
+        if let bias { addBias(bias.floats, to: &outputs[0], channels: p.m, plane: p.outPlane) }
+    }
+
+    public func backward(
+        _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
+    ) throws -> [Tensor] {
+        let x = try inputs.required(0, of: opType), w = try inputs.required(1, of: opType)
+        let p = try plan(x: x.shape, w: w.shape)
+        let replicas = gradient.shape[0]
+        var dx = Tensor.zeros([replicas] + x.shape.dropFirst())
+        let workspace = context.workspace
+        let dcol = p.isPointwise ? nil : workspace.scratch(0, count: p.k * p.outPlane)
+        gradient.floats.withUnsafeBufferPointer { dyp in
+            w.floats.withUnsafeBufferPointer { wp in
+                dx.floats.withUnsafeMutableBufferPointer { dxp in
+                    for n in 0..<replicas {
+                        for g in 0..<group {
+                            let dy = dyp.baseAddress! + (n * p.m + g * p.mPerGroup) * p.outPlane
+                            let dImage = dxp.baseAddress! + (n * p.c + g * p.cPerGroup) * p.inPlane
+                            // dCol = W_gᵀ · dY_g, straight into dX when no unfolding was needed.
+                            let target = dcol?.baseAddress ?? dImage
+                            BLAS.gemm(transA: true, m: p.k, n: p.outPlane, k: p.mPerGroup,
+                                      a: wp.baseAddress! + g * p.mPerGroup * p.k, lda: p.k,
+                                      b: dy, ldb: p.outPlane, c: target, ldc: p.outPlane, workspace: workspace)
+                            if let dcol {
+                                Im2Col.fold(dcol.baseAddress!, channels: p.cPerGroup, p.geometry, into: dImage, workspace: workspace)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return [dx]
+    }
+}
+
+/// Adds `bias[c]` to every element of channel `c` of an `[N, C, plane]` tensor.
+func addBias(_ bias: [Float], to y: inout Tensor, channels: Int, plane: Int) {
+    y.floats.withUnsafeMutableBufferPointer { yp in
+        let images = yp.count / (channels * plane)
+        for n in 0..<images {
+            for c in 0..<channels {
+                let b = bias[c]
+                let row = yp.baseAddress! + (n * channels + c) * plane
+                for i in 0..<plane { row[i] += b }
+            }
+        }
+    }
+}

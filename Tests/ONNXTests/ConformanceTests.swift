@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import Tensor
+@testable import ONNX
+
+/// ONNX operator conformance: every node test in Debian's `libonnx-testdata` whose
+/// operators the engine supports must import, run and match the expected outputs
+/// (ONNX backend tolerance: rtol 1e-3, atol 1e-7), unless it is listed in `excluded`
+/// with a reason; an excluded case must fail with a clear error, never run wrong.
+@Suite struct ConformanceTests {
+    static let root = "/usr/share/libonnx-testdata/data/node"
+
+    /// Cases that use a supported operator with a feature outside the engine's scope.
+    static let excluded: [String: String] = [:]
+
+    @Test func supportedOperatorsPassTheirConformanceCases() throws {
+        let cases = BackendTestCase.all(in: Self.root)
+        try #require(!cases.isEmpty, "libonnx-testdata is not installed (apt install libonnx-testdata)")
+        let supported = Set(ModelImporter.supportedOperators)
+        var passed: [String] = [], failed: [String] = [], rejected: [String] = []
+        for testCase in cases {
+            guard let ops = try? testCase.operatorTypes(), !ops.isEmpty, ops.isSubset(of: supported) else { continue }
+            if let reason = Self.excluded[testCase.name] {
+                // Out of scope is fine only as an error, at import or at run time.
+                switch Result(catching: { try check(testCase) }) {
+                case .failure(let error): rejected.append("\(testCase.name): \(reason) [\(error)]")
+                case .success(nil): failed.append("\(testCase.name): excluded (\(reason)) but passes; remove the exclusion")
+                case .success(let problem?): failed.append("\(testCase.name): runs with wrong results instead of an error: \(problem)")
+                }
+                continue
+            }
+            do {
+                if let problem = try check(testCase) {
+                    failed.append("\(testCase.name): \(problem)")
+                } else {
+                    passed.append(testCase.name)
+                }
+            } catch {
+                failed.append("\(testCase.name): \(error)")
+            }
+        }
+        let report = """
+            ONNX conformance (\(Self.root)): \(passed.count + failed.count) run, \(passed.count) passed, \
+            \(failed.count) failed, \(rejected.count) excluded
+            \(failed.map { "FAIL \($0)" }.joined(separator: "\n"))
+            \(rejected.map { "EXCLUDED \($0)" }.joined(separator: "\n"))
+            """
+        print(report)
+        #expect(failed.isEmpty, "\(report)")
+        #expect(passed.count > 0)
+    }
+
+    /// Nil if every data set matches.
+    private func check(_ testCase: BackendTestCase) throws -> String? {
+        let model = try ModelImporter.load(path: testCase.modelPath)
+        for (index, set) in try testCase.dataSets().enumerated() {
+            let outputs = try runModel(model, inputs: set.inputs)
+            for (k, (actual, expected)) in zip(outputs, set.outputs).enumerated() {
+                if let problem = Closeness.onnxBackend.mismatch(actual, expected) {
+                    return "data set \(index), output \(k): \(problem)"
+                }
+            }
+        }
+        return nil
+    }
+}
