@@ -5,6 +5,9 @@ import PackageDescription
 let package = Package(
     name: "gradcam-server",
     platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gradcam", targets: ["gradcam"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
@@ -23,6 +26,12 @@ let package = Package(
             dependencies: ["Tensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
 
+        // Explanations: methods over activations and gradients, layers, graph surgery.
+        .target(name: "Explain", dependencies: ["Tensor", "Imaging"]),
+
+        // Models: the manifest, the registry, preprocessing and the explanation document.
+        .target(name: "Models", dependencies: ["Explain", "ONNX", "Imaging", "COpenSSL"]),
+
         // Imaging: codecs in C (the only setjmp), the rest in Swift.
         .target(name: "CCodecs", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "Imaging", dependencies: ["CCodecs"]),
@@ -30,9 +39,28 @@ let package = Package(
         // HTTP/1.1 on sockets and Dispatch; knows nothing of the application.
         .target(name: "HTTP", dependencies: ["COpenSSL"]),
 
+        // The service: routes, worker pool, metrics; openapi.yaml and the demo page compiled in.
+        .target(
+            name: "Service",
+            dependencies: ["HTTP", "Models", "Explain", "Imaging"],
+            exclude: ["Web"],
+            plugins: ["EmbedFiles"]
+        ),
+        .executableTarget(name: "embed"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed"]),
+
+        // The command-line tool and server.
+        .executableTarget(
+            name: "gradcam",
+            dependencies: ["Service", "Models", "Explain", "Imaging", "HTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
         // Tests.
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Tensor"]),
+        .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Models"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
     ],

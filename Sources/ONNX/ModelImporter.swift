@@ -21,8 +21,11 @@ public struct ImportedModel: Sendable {
 
 /// Imports ONNX models into engine graphs.
 public enum ModelImporter {
-    /// Opset versions of the default domain whose semantics the importer implements.
-    public static let supportedOpsets = 7...22
+    /// Opset versions of the default domain the importer reads. Where an operator's
+    /// semantics changed across versions, its builder follows the model's opset; old
+    /// forms we do not implement carry attributes (`broadcast`, `consumed_inputs`, ...)
+    /// that the importer refuses by name.
+    public static let supportedOpsets = 1...22
 
     /// Every ONNX operator type the engine runs.
     public static var supportedOperators: [String] { OperatorFactory.supported }
@@ -72,13 +75,13 @@ public enum ModelImporter {
                 }
                 return id
             }
-            let context = NodeContext(
-                name: name, op: node.opType, opset: opset, attributes: attributes,
-                constants: inputIDs.map { $0.flatMap { graph.constants[$0] } })
-            let op = try OperatorFactory.make(context)
-            var outputIDs: [ValueID] = []
             // Trailing unused optional outputs are omitted; inner ones get a private name.
             let outputs = node.output.reversed().drop(while: \.isEmpty).reversed()
+            let context = NodeContext(
+                name: name, op: node.opType, opset: opset, attributes: attributes,
+                constants: inputIDs.map { $0.flatMap { graph.constants[$0] } }, outputCount: outputs.count)
+            let op = try OperatorFactory.make(context)
+            var outputIDs: [ValueID] = []
             for (position, output) in outputs.enumerated() {
                 let valueName = output.isEmpty ? "\(name):\(position)" : output
                 guard values[valueName] == nil else {

@@ -14,6 +14,9 @@ struct NodeContext {
     /// Number of inputs the node names (absent optional inputs included).
     var inputCount: Int { constants.count }
 
+    /// Number of outputs the node uses (trailing unused optional outputs not counted).
+    let outputCount: Int
+
     func invalid(_ reason: String) -> ONNXError {
         .invalidNode(op: op, node: name, reason: reason)
     }
@@ -28,7 +31,8 @@ enum OperatorFactory {
     typealias Builder = @Sendable (NodeContext) throws -> any Operator
 
     static let builders: [String: Builder] = [
-        convolutionBuilders, activationBuilders,
+        convolutionBuilders, activationBuilders, poolingBuilders, normalizationBuilders, linearBuilders,
+        arithmeticBuilders, shapeBuilders,
     ].reduce(into: [:]) { all, family in all.merge(family) { first, _ in first } }
 
     /// Every operator type a model may use, sorted.

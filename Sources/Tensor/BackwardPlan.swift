@@ -53,6 +53,6 @@ public struct BackwardPlan: Sendable {
         self.retained = retained
     }
 
-    /// Number of nodes whose VJP runs.
-    public var nodeCount: Int { steps.count }
+    /// Indices of the nodes whose VJP runs, in the order they run.
+    public var nodeIndices: [Int] { steps.map(\.node) }
 }

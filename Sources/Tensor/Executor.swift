@@ -11,10 +11,16 @@ public final class Executor {
     /// Backward passes run so far, counting a batch of replicas as one.
     public private(set) var backwardCount = 0
 
+    /// The shape of every value computed by the last forward pass (nil for constants and
+    /// values it did not reach), by `ValueID.index`.
+    public private(set) var shapes: [[Int]?]
+
     /// The last forward pass's values that are still alive, by `ValueID.index`.
     private var values: [Tensor?]
-    /// Float buffers not in use, by element count.
+    /// Float buffers not in use, by element count: those freed during the current run,
+    /// and those left from the previous run, which are dropped if this run does not need them.
     private var pool: [Int: [Tensor]] = [:]
+    private var previousPool: [Int: [Tensor]] = [:]
     /// Each value's element count in the last run, to pick a recycled buffer of that size.
     private var lastCount: [Int]
     /// For each value, the last node index that reads it (-1: never read).
@@ -24,6 +30,7 @@ public final class Executor {
         self.graph = graph
         self.workspace = Workspace(threads: threads)
         values = Array(repeating: nil, count: graph.valueNames.count)
+        shapes = Array(repeating: nil, count: graph.valueNames.count)
         lastCount = Array(repeating: -1, count: graph.valueNames.count)
         var lastUse = Array(repeating: -1, count: graph.valueNames.count)
         for (index, node) in graph.nodes.enumerated() {
@@ -37,21 +44,25 @@ public final class Executor {
     /// - Parameters:
     ///   - feeds: a tensor for every graph input.
     ///   - keep: values to return besides the graph outputs (activations to explain).
-    ///   - plan: a backward pass to prepare for: the values its VJPs read are kept.
+    ///   - plans: backward passes to prepare for: the values their VJPs read are kept.
     /// - Returns: the graph outputs and the `keep` values.
     @discardableResult
     public func forward(
-        _ feeds: [ValueID: Tensor], keep: Set<ValueID> = [], preparing plan: BackwardPlan? = nil
+        _ feeds: [ValueID: Tensor], keep: Set<ValueID> = [], preparing plans: [BackwardPlan] = []
     ) throws -> [ValueID: Tensor] {
         recycleAll()
+        previousPool.merge(pool) { $0 + $1 }
+        pool = [:]
+        defer { previousPool = [:] }
         forwardCount += 1
         for input in graph.inputs {
             guard let tensor = feeds[input] else {
                 throw EngineError.graph("no tensor fed for graph input '\(graph.name(of: input))'")
             }
             values[input.index] = tensor
+            shapes[input.index] = tensor.shape
         }
-        let pinned = keep.union(graph.outputs).union(plan?.retained ?? [])
+        let pinned = plans.reduce(keep.union(graph.outputs)) { $0.union($1.retained) }
         for (index, node) in graph.nodes.enumerated() {
             let inputs = try node.inputs.map { id -> Tensor? in
                 guard let id else { return nil }
@@ -69,6 +80,7 @@ public final class Executor {
             }
             for (id, tensor) in zip(node.outputs, outputs) {
                 values[id.index] = tensor
+                shapes[id.index] = tensor.shape
                 lastCount[id.index] = tensor.elementType == .float32 ? tensor.count : -1
             }
             // Release what no later node reads and nobody asked to keep.
@@ -173,8 +185,8 @@ public final class Executor {
 
     private func takeBuffer(for id: ValueID) -> Tensor {
         let count = lastCount[id.index]
-        if count >= 0, let buffer = pool[count]?.popLast() { return buffer }
-        return .empty
+        guard count >= 0 else { return .empty }
+        return pool[count]?.popLast() ?? previousPool[count]?.popLast() ?? .empty
     }
 
     private func recycle(_ id: ValueID) {

@@ -1,0 +1,33 @@
+/// Why an explanation cannot be made. Client mistakes (an unknown layer or class) are
+/// distinguished from models that cannot be explained and from internal faults.
+public enum ExplainError: Error, Equatable, CustomStringConvertible {
+    case unknownLayer(String, available: [String])
+    case layerNotSpatial(String, shape: [Int])
+    case layerNotOnPath(String)
+    case classOutOfRange(Int, classCount: Int)
+    case noClassActivationHead(String)
+    case notDilatable(String)
+    case unsupportedModel(String)
+    case internalInconsistency(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownLayer(name, available):
+            "unknown layer '\(name)'; available: \(available.joined(separator: ", "))"
+        case let .layerNotSpatial(name, shape):
+            "layer '\(name)' has shape \(shape); explanations need a [1, C, H, W] feature map"
+        case let .layerNotOnPath(name):
+            "the scores do not depend on layer '\(name)'"
+        case let .classOutOfRange(index, count):
+            "class \(index) is out of range; the model has classes 0...\(count - 1)"
+        case let .noClassActivationHead(reason):
+            "method 'cam' needs a global-average-pool + linear head after the layer: \(reason)"
+        case let .notDilatable(reason):
+            "cannot dilate this model: \(reason)"
+        case let .unsupportedModel(reason):
+            "cannot explain this model: \(reason)"
+        case let .internalInconsistency(reason):
+            "internal error: \(reason)"
+        }
+    }
+}

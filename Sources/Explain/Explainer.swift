@@ -1,0 +1,172 @@
+import Imaging
+import Tensor
+
+/// Computes explanations for one prepared model. It owns an executor with its buffers:
+/// use one explainer per worker thread; many explainers share one `ExplainableModel`.
+public final class Explainer {
+    public let model: ExplainableModel
+    let executor: Executor
+    /// Masked inputs per Score-CAM forward pass. Graphs that cannot run a batch (a
+    /// `Reshape` to a fixed batch of 1, say) fall back to 1 after the first attempt.
+    public var scoreCAMBatchSize = 16
+    private let clock = ContinuousClock()
+
+    public init(model: ExplainableModel, threads: Int = 1) {
+        self.model = model
+        executor = Executor(graph: model.graph, threads: threads)
+    }
+
+    /// Forward passes run so far (one per `explain` or `predict`, plus Score-CAM's batches).
+    public var forwardCount: Int { executor.forwardCount }
+    /// Backward passes run so far (several classes share one).
+    public var backwardCount: Int { executor.backwardCount }
+    /// Floats held in this explainer's buffers.
+    public var heldFloats: Int { executor.heldFloats }
+
+    /// The scores for one preprocessed image `[1, C, H, W]`.
+    public func predict(_ input: Tensor) throws -> [Float] {
+        try checkInput(input)
+        return try executor.forward([model.input: input])[model.logits]!.floats
+    }
+
+    /// Explains `input` (`[1, C, H, W]`, preprocessed) for `classes` (nil: the top-1 class)
+    /// at `layers` (fused when several; ignored by guided backpropagation), with one
+    /// forward pass and at most one backward pass per rectifier rule.
+    public func explain(_ input: Tensor, method: Method, classes requested: [Int]?, layers: [Layer]) throws -> Explanation {
+        try checkInput(input)
+        guard !layers.isEmpty || !method.usesLayer else {
+            throw ExplainError.internalInconsistency("no layer given for \(method.rawValue)")
+        }
+        var timings = StageTimings()
+        let layerValues = Set(layers.map(\.value))
+        let camHead = method == .cam ? try ClassActivationHead(model: model, layers: layers) : nil
+
+        // Plans first: the forward pass keeps exactly what their VJPs read.
+        var layerPlan: BackwardPlan?
+        if method.needsLayerGradients {
+            layerPlan = try BackwardPlan(graph: model.graph, from: model.logits, to: layerValues)
+        } else if let camHead {
+            layerPlan = camHead.plan
+        }
+        let guidedPlan = method.isGuided
+            ? try BackwardPlan(graph: model.graph, from: model.logits, to: [model.input], rule: .guided) : nil
+
+        var start = clock.now
+        let results = try executor.forward(
+            [model.input: input], keep: method.usesLayer ? layerValues : [],
+            preparing: [layerPlan, guidedPlan].compactMap { $0 })
+        let logits = results[model.logits]!.floats
+        let activations = try layers.map { try LayerActivations(results[$0.value]!, layer: $0.name) }
+        timings.forward = clock.now - start
+
+        let classes = try resolve(requested, logits: logits)
+        let seed = oneHot(classes)
+        start = clock.now
+        let layerGradients = try layerPlan.map { try executor.backward($0, seed: seed) }
+        let inputGradients = try guidedPlan.map { try executor.backward($0, seed: seed)[model.input]! }
+        timings.backward = clock.now - start
+
+        start = clock.now
+        var maps: [[Heatmap]] = []  // [layer][class]
+        if method.usesLayer {
+            for (layer, a) in zip(layers, activations) {
+                let raw: RawMaps
+                switch method {
+                case .eigencam:
+                    let projection = EigenProjection.map(a)
+                    raw = RawMaps(count: classes.count, height: a.height, width: a.width,
+                                  values: Array(Array(repeating: projection.values, count: classes.count).joined()))
+                case .scorecam:
+                    raw = a.weightedSum(try scoreCAMWeights(a, input: input, classes: classes, timings: &timings))
+                case .cam:
+                    raw = a.weightedSum(camHead!.weights(from: layerGradients![camHead!.pooled]!))
+                default:
+                    raw = try GradientMethods.maps(method, activations: a, gradients: layerGradients![layer.value]!)
+                }
+                maps.append((0..<classes.count).map { Heatmap(raw: raw.plane($0), width: raw.width, height: raw.height) })
+            }
+        }
+        var explanations: [ClassExplanation] = []
+        for (k, cls) in classes.enumerated() {
+            let guided = inputGradients.map { guidedGradient($0, replica: k) }
+            var heatmap = maps.isEmpty ? nil : Heatmap.fused(maps.map { $0[k] })
+            var product: Tensor?
+            if method == .guidedGradcam, let guided, let cam = heatmap {
+                product = Self.multiply(guided, by: cam)
+            } else if method == .guidedBackprop, let guided {
+                heatmap = Self.saliency(guided)
+            }
+            explanations.append(ClassExplanation(classIndex: cls, heatmap: heatmap!, guidedGradient: guided, guidedGradCAM: product))
+        }
+        timings.map = clock.now - start
+        return Explanation(logits: logits, classes: explanations, timings: timings)
+    }
+
+    /// A value the last forward pass kept (a layer's activations).
+    func layerValue(_ layer: Layer) throws -> Tensor {
+        try executor.value(layer.value)
+    }
+
+    private func checkInput(_ input: Tensor) throws {
+        guard input.shape == model.inputShape, input.elementType == .float32 else {
+            throw ExplainError.internalInconsistency("input of shape \(input.shape); the model takes \(model.inputShape)")
+        }
+    }
+
+    private func resolve(_ requested: [Int]?, logits: [Float]) throws -> [Int] {
+        guard let requested, !requested.isEmpty else {
+            return [logits.indices.max { logits[$0] < logits[$1] } ?? 0]
+        }
+        for cls in requested where !(0..<model.classCount).contains(cls) {
+            throw ExplainError.classOutOfRange(cls, classCount: model.classCount)
+        }
+        return requested
+    }
+
+    /// `[K, classes]` with a 1 at each requested class: the seed of one batched backward pass.
+    private func oneHot(_ classes: [Int]) -> Tensor {
+        var seed = Tensor.zeros([classes.count, model.classCount])
+        for (k, cls) in classes.enumerated() { seed.floats[k * model.classCount + cls] = 1 }
+        return seed.reshaped([classes.count] + model.shapes[model.logits.index]!.dropFirst())
+    }
+
+    private func guidedGradient(_ gradients: Tensor, replica k: Int) -> Tensor {
+        let size = gradients.count / gradients.shape[0]
+        return Tensor(shape: Array(gradients.shape.dropFirst()), floats: Array(gradients.floats[k * size ..< (k + 1) * size]))
+    }
+
+    private func scoreCAMWeights(
+        _ a: LayerActivations, input: Tensor, classes: [Int], timings: inout StageTimings
+    ) throws -> [Float] {
+        let start = clock.now
+        defer { timings.forward += clock.now - start }
+        do {
+            return try ScoreCAM.weights(activations: a, input: input, classes: classes, batchSize: scoreCAMBatchSize) { batch in
+                try executor.forward([model.input: batch])[model.logits]!.floats
+            }
+        } catch is EngineError where scoreCAMBatchSize > 1 {
+            scoreCAMBatchSize = 1
+            return try scoreCAMWeights(a, input: input, classes: classes, timings: &timings)
+        }
+    }
+
+    /// Guided Grad-CAM: each channel of the guided gradient `[3, H, W]` times the class map
+    /// upsampled (bilinear) to `H x W`.
+    static func multiply(_ guided: Tensor, by map: Heatmap) -> Tensor {
+        let height = guided.shape[1], width = guided.shape[2]
+        let mask = map.upsampled(width: width, height: height).values
+        var product = guided
+        for c in 0..<guided.shape[0] {
+            for i in 0..<height * width { product.floats[c * height * width + i] *= mask[i] }
+        }
+        return product
+    }
+
+    /// The saliency of a guided gradient `[3, H, W]`: `max_c |g_c|` per pixel, normalized.
+    static func saliency(_ guided: Tensor) -> Heatmap {
+        let channels = guided.shape[0], height = guided.shape[1], width = guided.shape[2]
+        let plane = height * width
+        let values = (0..<plane).map { i in (0..<channels).reduce(Float(0)) { max($0, abs(guided.floats[$1 * plane + i])) } }
+        return Heatmap(raw: values, width: width, height: height)
+    }
+}

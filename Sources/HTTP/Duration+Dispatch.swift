@@ -1,0 +1,10 @@
+import Dispatch
+
+extension Duration {
+    /// The duration as a Dispatch interval, clamped to what Dispatch can represent.
+    var dispatchInterval: DispatchTimeInterval {
+        let (seconds, attoseconds) = components
+        guard seconds < Int64(Int.max / 1_000_000_000) - 1 else { return .never }
+        return .nanoseconds(Int(max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)))
+    }
+}

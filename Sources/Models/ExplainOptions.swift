@@ -1,0 +1,49 @@
+import Explain
+import Imaging
+
+/// What a user asks of an explanation (CLI flags and HTTP parameters alike).
+public struct ExplainOptions: Sendable {
+    public var method: Method = .gradcam
+    /// Class indices or labels; empty means the top-1 class.
+    public var classes: [String] = []
+    /// Layer names (tensor, node or alias); several are fused; empty means the model's default.
+    public var layers: [String] = []
+    /// Explain the dilated equivalent of the network (pooling before the layer removed).
+    public var dilate = false
+    public var colormap: Colormap = .default
+    public var alpha: Float = Image.defaultOverlayAlpha
+    /// Number of predictions listed.
+    public var top = 5
+
+    public init() {}
+
+    /// Checks the values a user can get wrong; the message says what is accepted.
+    public func validate() throws(ModelError) {
+        guard alpha >= 0 && alpha <= 1 && alpha.isFinite else {
+            throw .invalidRequest("alpha must be between 0 and 1, got \(alpha)")
+        }
+        guard (1...1000).contains(top) else { throw .invalidRequest("top must be between 1 and 1000, got \(top)") }
+        guard classes.count <= 64 else { throw .invalidRequest("at most 64 classes per request, got \(classes.count)") }
+        guard layers.count <= 16 else { throw .invalidRequest("at most 16 layers per request, got \(layers.count)") }
+    }
+}
+
+/// Time spent per stage of one request.
+public struct PipelineTimings: Sendable, Equatable {
+    public var decode: Duration = .zero
+    public var preprocess: Duration = .zero
+    public var forward: Duration = .zero
+    public var backward: Duration = .zero
+    public var map: Duration = .zero
+    public var encode: Duration = .zero
+
+    public init() {}
+
+    public var total: Duration { decode + preprocess + forward + backward + map + encode }
+
+    /// Stage names and durations in pipeline order.
+    public var stages: [(name: String, duration: Duration)] {
+        [("decode", decode), ("preprocess", preprocess), ("forward", forward), ("backward", backward),
+         ("map", map), ("encode", encode)]
+    }
+}

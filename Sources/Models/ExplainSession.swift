@@ -1,0 +1,143 @@
+import Explain
+import Imaging
+import Tensor
+
+/// Runs requests against loaded models: decode, preprocess, explain, document, render.
+/// It keeps one `Explainer` (with its buffers) per model: use one session per worker thread.
+public final class ExplainSession {
+    public let threads: Int
+    public var pixelLimit = Image.defaultPixelLimit
+    private var explainers: [ObjectIdentifier: Explainer] = [:]
+    private let clock = ContinuousClock()
+
+    public init(threads: Int = 1) {
+        self.threads = threads
+    }
+
+    /// The result of `explain`.
+    public struct Output: Sendable {
+        public var document: ExplanationDocument
+        /// The input image, decoded and oriented.
+        public var image: Image
+        /// Per class: the map over the image (not for guided backpropagation).
+        public var overlays: [Image]
+        /// Guided methods, per class: the guided gradient (guided backprop, or times Grad-CAM) as an image.
+        public var guidedImages: [Image]
+        /// Guided Grad-CAM only, per class: the plain guided backpropagation image.
+        public var guidedBackpropImages: [Image]
+        public var timings: PipelineTimings
+    }
+
+    /// Explains an encoded image. `render` makes the overlay and guided images (for PNG output).
+    public func explain(_ bytes: [UInt8], model: LoadedModel, options: ExplainOptions, render: Bool) throws -> Output {
+        try options.validate()
+        var timings = PipelineTimings()
+        let (image, original, input) = try prepare(bytes, model: model, fullSize: render, timings: &timings)
+        var explainable = model.explainable
+        var layers = try options.method.usesLayer ? self.layers(model, options, in: explainable) : []
+        if options.dilate {
+            guard let deepest = layers.last else {
+                throw ModelError.invalidRequest("dilate needs a layer-based method, not \(options.method.rawValue)")
+            }
+            explainable = try model.dilated(at: deepest)
+            layers = try self.layers(model, options, in: explainable)
+        }
+        let classes = try ClassSelector.resolve(options.classes, labels: model.labels, model: model.name)
+        let explanation = try explainer(for: explainable, id: ObjectIdentifier(model), variant: options.dilate ? layers.last?.name : nil)
+            .explain(input, method: options.method, classes: classes.isEmpty ? nil : classes, layers: layers)
+        timings.forward = explanation.timings.forward
+        timings.backward = explanation.timings.backward
+        timings.map = explanation.timings.map
+
+        let start = clock.now
+        let scores = model.scores.scores(explanation.logits)
+        let region = model.preprocessing.visibleRegion(imageWidth: original.width, imageHeight: original.height)
+        var entries: [ClassMapEntry] = []
+        var overlays: [Image] = [], guidedImages: [Image] = [], plainGuided: [Image] = []
+        for item in explanation.classes {
+            let c = item.classIndex
+            let located = Localization.locate(item.heatmap, in: region)
+            let map: MapData = (item.guidedGradCAM ?? item.guidedGradient).map {
+                MapData(channels: $0.shape[0], width: $0.shape[2], height: $0.shape[1], data: $0.floats)
+            } ?? MapData(channels: nil, width: item.heatmap.width, height: item.heatmap.height, data: item.heatmap.values)
+            entries.append(ClassMapEntry(classIndex: c, label: model.labels[c], score: scores[c], logit: explanation.logits[c],
+                                         map: map, peak: located?.peak, box: located?.box, zero: item.heatmap.isZero))
+            guard render else { continue }
+            if options.method != .guidedBackprop {
+                overlays.append(try Rendering.overlay(item.heatmap, on: image, region: region, colormap: options.colormap, alpha: options.alpha))
+            }
+            let bgr = model.preprocessing.color == .bgr
+            if let guided = item.guidedGradCAM ?? item.guidedGradient {
+                guidedImages.append(Rendering.gradientImage(guided, bgr: bgr))
+            }
+            if let plain = item.guidedGradient, item.guidedGradCAM != nil {
+                plainGuided.append(Rendering.gradientImage(plain, bgr: bgr))
+            }
+        }
+        timings.map += clock.now - start
+        let layerName = options.method.usesLayer ? layers.map(\.name).joined(separator: ",") : model.explainable.graph.name(of: model.explainable.input)
+        let document = ExplanationDocument(
+            model: model.name, layer: layerName, method: options.method.rawValue,
+            image: ImageSize(width: original.width, height: original.height),
+            predictions: Self.predictions(explanation.logits, scores: scores, labels: model.labels, top: options.top),
+            explanations: entries)
+        return Output(document: document, image: image, overlays: overlays, guidedImages: guidedImages,
+                      guidedBackpropImages: plainGuided, timings: timings)
+    }
+
+    /// Top-`top` predictions for an encoded image.
+    public func predict(_ bytes: [UInt8], model: LoadedModel, top: Int) throws -> (PredictionDocument, PipelineTimings) {
+        guard (1...1000).contains(top) else { throw ModelError.invalidRequest("top must be between 1 and 1000, got \(top)") }
+        var timings = PipelineTimings()
+        let (_, original, input) = try prepare(bytes, model: model, fullSize: false, timings: &timings)
+        let start = clock.now
+        let logits = try explainer(for: model.explainable, id: ObjectIdentifier(model), variant: nil).predict(input)
+        timings.forward = clock.now - start
+        let predictions = Self.predictions(logits, scores: model.scores.scores(logits), labels: model.labels, top: top)
+        return (PredictionDocument(model: model.name, image: ImageSize(width: original.width, height: original.height),
+                                   predictions: predictions), timings)
+    }
+
+    /// Floats held by this session's explainers.
+    public var heldFloats: Int { explainers.values.reduce(0) { $0 + $1.heldFloats } }
+
+    // MARK: - Steps
+
+    /// Decodes (at reduced size when the full image is not needed) and preprocesses.
+    private func prepare(
+        _ bytes: [UInt8], model: LoadedModel, fullSize: Bool, timings: inout PipelineTimings
+    ) throws -> (image: Image, original: ImageSize, input: Tensor) {
+        var start = clock.now
+        let p = model.preprocessing
+        let decoded = try Image.decode(bytes, minimumSize: fullSize ? nil : p.minimumDecodeSize(imageWidth: 0, imageHeight: 0),
+                                       pixelLimit: pixelLimit)
+        timings.decode = clock.now - start
+        start = clock.now
+        let input = p.tensor(from: decoded.image)
+        timings.preprocess = clock.now - start
+        return (decoded.image, ImageSize(width: decoded.originalWidth, height: decoded.originalHeight), input)
+    }
+
+    private func layers(_ model: LoadedModel, _ options: ExplainOptions, in explainable: ExplainableModel? = nil) throws -> [Layer] {
+        let names = options.layers
+        let source = explainable ?? model.explainable
+        guard !names.isEmpty else {
+            return [try source.layer(named: model.defaultLayer.name)]
+        }
+        return try names.map { try source.layer(named: $0, aliases: model.layerAliases) }
+    }
+
+    /// The explainer of a model (or of its dilated variant at a layer), kept for its buffers.
+    /// A dilated variant's explainer is not kept: its buffers are many times larger.
+    private func explainer(for explainable: ExplainableModel, id: ObjectIdentifier, variant: String?) -> Explainer {
+        if variant == nil, let existing = explainers[id] { return existing }
+        let explainer = Explainer(model: explainable, threads: threads)
+        if variant == nil { explainers[id] = explainer }
+        return explainer
+    }
+
+    static func predictions(_ logits: [Float], scores: [Float], labels: [String], top: Int) -> [Prediction] {
+        let order = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        return order.prefix(top).map { Prediction(classIndex: $0, label: labels[$0], score: scores[$0], logit: logits[$0]) }
+    }
+}

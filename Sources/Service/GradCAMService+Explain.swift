@@ -1,0 +1,107 @@
+import Explain
+import Foundation
+import HTTP
+import Imaging
+import Models
+
+extension GradCAMService {
+    static let explainParameters: Set<String> = ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate"]
+    static let predictParameters: Set<String> = ["model", "top"]
+
+    /// `POST /gradcam`: a PNG overlay (default) or the JSON document of `gradcam explain`.
+    func explain(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let upload = try Upload(request)
+        let p = try RequestParameters(request, accepted: Self.explainParameters, formFields: upload.fields)
+        let model = try self.model(p)
+        let options = try Self.options(p)
+        let json = try p.choice("format", ["png", "json"]) == "json"
+        if !json && options.classes.count > 1 {
+            throw ServiceError.badParameter("class", "format=png answers one class; ask for several with format=json")
+        }
+        let image = upload.image
+        let body: [UInt8]
+        var headers: HTTPHeaders
+        if json {
+            body = try await compute { session in
+                let output = try session.explain(image, model: model, options: options, render: false)
+                var timings = output.timings
+                let start = ContinuousClock.now
+                let bytes = try DocumentEncoding.json(output.document)
+                timings.encode = .now - start
+                return (bytes, timings)
+            }
+            headers = ["Content-Type": "application/json"]
+        } else {
+            let (png, document) = try await compute { session in
+                let output = try session.explain(image, model: model, options: options, render: true)
+                var timings = output.timings
+                let start = ContinuousClock.now
+                let picture = options.method.isGuided ? output.guidedImages[0] : output.overlays[0]
+                let bytes = try picture.pngData()
+                timings.encode = .now - start
+                return ((bytes, output.document), timings)
+            }
+            body = png
+            headers = ["Content-Type": "image/png"]
+            let e = document.explanations[0]
+            headers["X-Gradcam-Model"] = document.model
+            headers["X-Gradcam-Method"] = document.method
+            headers["X-Gradcam-Layer"] = Self.headerSafe(document.layer)
+            headers["X-Gradcam-Class"] = String(e.classIndex)
+            headers["X-Gradcam-Label"] = Self.headerSafe(e.label)
+            headers["X-Gradcam-Score"] = String(e.score)
+            headers["X-Gradcam-Logit"] = String(e.logit)
+            headers["X-Gradcam-Zero"] = String(e.zero)
+            if let peak = e.peak { headers["X-Gradcam-Peak"] = "\(peak.x),\(peak.y)" }
+        }
+        return HTTPResponse(status: .ok, headers: headers, body: body)
+    }
+
+    /// The explanation options a request's parameters ask for.
+    static func options(_ p: RequestParameters) throws -> ExplainOptions {
+        var options = ExplainOptions()
+        options.method = try p.choice("method", Method.allNames).flatMap(Method.init(rawValue:)) ?? .gradcam
+        options.classes = p.list("class")
+        options.layers = p.list("layer")
+        options.alpha = try p.float("alpha", in: 0...1) ?? options.alpha
+        options.colormap = try p.choice("colormap", Colormap.allNames).flatMap { Colormap(name: $0) } ?? options.colormap
+        options.top = try p.int("top", in: 1...1000) ?? options.top
+        options.dilate = try p.bool("dilate") ?? false
+        return options
+    }
+
+    /// `POST /predict`: the top predictions, as `gradcam predict --format json`.
+    func predict(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let upload = try Upload(request)
+        let p = try RequestParameters(request, accepted: Self.predictParameters, formFields: upload.fields)
+        let model = try self.model(p)
+        let top = try p.int("top", in: 1...1000) ?? 5
+        let image = upload.image
+        let body = try await compute { session in
+            let (document, timings) = try session.predict(image, model: model, top: top)
+            return (try DocumentEncoding.json(document), timings)
+        }
+        return .json(bytes: body)
+    }
+
+    private func model(_ p: RequestParameters) throws -> LoadedModel {
+        let registry = try models()
+        guard let name = try p.single("model") else {
+            throw ServiceError(.badRequest, "missing_parameter", "parameter 'model' is required; models: \(registry.models.map(\.name).joined(separator: ", "))")
+        }
+        return try registry.model(named: name)
+    }
+
+    /// A header value: printable ASCII kept, anything else percent-encoded (UTF-8).
+    static func headerSafe(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "%") {
+                out.unicodeScalars.append(UnicodeScalar(byte))
+            } else {
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+}

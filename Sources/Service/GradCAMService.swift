@@ -1,0 +1,142 @@
+import Foundation
+import HTTP
+import Models
+
+/// The application as the HTTP server sees it: routes, model registry, worker pool and
+/// metrics. Callable without sockets (`respond(to:)`), which is how its tests drive it.
+public final class GradCAMService: HTTPResponder, @unchecked Sendable {
+    public let configuration: ServiceConfiguration
+    let pool: WorkerPool
+    let metrics = Metrics()
+    private let lock = NSLock()
+    private var registry: ModelRegistry?
+    private let clock = ContinuousClock()
+
+    public init(configuration: ServiceConfiguration) {
+        self.configuration = configuration
+        pool = WorkerPool(workers: configuration.workers, threadsPerWorker: configuration.threadsPerWorker,
+                          queueCapacity: configuration.queueCapacity)
+    }
+
+    /// Loads every model of the models directory (call once, off the request path);
+    /// `/readyz` answers 200 afterwards. Returns the registry for logging.
+    @discardableResult
+    public func loadModels() throws -> ModelRegistry {
+        var loaded = try ModelRegistry(directory: configuration.modelsDirectory)
+        loaded.loadAll()
+        lock.withLock { registry = loaded }
+        return loaded
+    }
+
+    /// The loaded models, or `not_ready` while they load.
+    func models() throws -> ModelRegistry {
+        guard let registry = lock.withLock({ registry }) else {
+            throw ServiceError(.serviceUnavailable, "not_ready", "the models are still loading", retryAfter: 2)
+        }
+        return registry
+    }
+
+    /// Stops the workers after the queued and running jobs finish.
+    public func shutdown() {
+        pool.shutdown()
+    }
+
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let start = clock.now
+        let (route, handler) = route(request)
+        var response: HTTPResponse
+        do {
+            response = try await handler()
+        } catch {
+            response = ServiceError(error).response
+        }
+        metrics.record(route: route, status: response.status.code, seconds: (clock.now - start).seconds)
+        return response
+    }
+
+    /// The route label (for metrics) and the handler of a request.
+    private func route(_ request: HTTPRequest) -> (String, () async throws -> HTTPResponse) {
+        let path = request.path
+        let method = request.method == "HEAD" ? "GET" : request.method
+        func only(_ allowed: String, _ handler: @escaping () async throws -> HTTPResponse) -> () async throws -> HTTPResponse {
+            guard method == allowed else {
+                return {
+                    var response = ServiceError(.methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed on \(path); use \(allowed)").response
+                    response.headers["Allow"] = allowed == "GET" ? "GET, HEAD" : allowed
+                    return response
+                }
+            }
+            return handler
+        }
+        switch path {
+        case "/": return ("/", only("GET") { self.page(DemoPage.html, type: "text/html; charset=utf-8") })
+        case "/healthz": return ("/healthz", only("GET") { .text("ok\n") })
+        case "/readyz": return ("/readyz", only("GET") { try self.readiness() })
+        case "/metrics": return ("/metrics", only("GET") { self.metricsPage() })
+        case "/openapi.yaml": return ("/openapi.yaml", only("GET") { self.page(OpenAPIDocument.yaml, type: "application/yaml") })
+        case "/models": return ("/models", only("GET") { try self.modelList() })
+        case "/gradcam": return ("/gradcam", only("POST") { try await self.explain(request) })
+        case "/predict": return ("/predict", only("POST") { try await self.predict(request) })
+        default:
+            if path.hasPrefix("/models/") {
+                let name = String(path.dropFirst("/models/".count))
+                return ("/models/{name}", only("GET") { try self.modelDetail(name) })
+            }
+            return ("other", { throw ServiceError(.notFound, "not_found", "no such path '\(path)'; see GET /openapi.yaml") })
+        }
+    }
+
+    private func page(_ text: String, type: String) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: ["Content-Type": type], body: Array(text.utf8))
+    }
+
+    private func readiness() throws -> HTTPResponse {
+        let registry = try models()
+        guard !registry.models.isEmpty else {
+            throw ServiceError(.serviceUnavailable, "not_ready", "no model could be loaded from '\(configuration.modelsDirectory)'", retryAfter: 10)
+        }
+        return .text("ready: \(registry.models.map(\.name).joined(separator: ", "))\n")
+    }
+
+    private func metricsPage() -> HTTPResponse {
+        let loaded = lock.withLock { registry?.models.count ?? 0 }
+        let text = metrics.render(gauges: [
+            ("gradcam_queue_depth", "Requests waiting for a worker.", Double(pool.queueDepth)),
+            ("gradcam_workers_busy", "Workers computing now.", Double(pool.busyWorkers)),
+            ("gradcam_workers", "Compute workers.", Double(pool.workers)),
+            ("gradcam_models_loaded", "Models ready to serve.", Double(loaded)),
+        ])
+        return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: Array(text.utf8))
+    }
+
+    private func modelList() throws -> HTTPResponse {
+        let registry = try models()
+        let unavailable = registry.failures.map { ModelList.Unavailable(name: $0.name, reason: "\($0.error)") }
+            + registry.missing().map { ModelList.Unavailable(name: $0.name, reason: "'\($0.file)' is not downloaded; run models/fetch \($0.name)") }
+        return try .json(ModelList(models: registry.models.map(ModelList.Summary.init), unavailable: unavailable))
+    }
+
+    private func modelDetail(_ name: String) throws -> HTTPResponse {
+        let model = try models().model(named: name)
+        return try .json(ModelDetail(model))
+    }
+
+    /// Runs `job` on a worker within the request's deadline, recording stage times.
+    func compute<T: Sendable>(_ job: @escaping @Sendable (ExplainSession) throws -> (T, PipelineTimings)) async throws -> T {
+        let (result, timings) = try await pool.run(deadline: clock.now + configuration.timeout) { session in
+            session.pixelLimit = self.configuration.maxImagePixels
+            return try job(session)
+        }
+        for (stage, duration) in timings.stages where duration > .zero {
+            metrics.record(stage: stage, seconds: duration.seconds)
+        }
+        return result
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) / 1e18
+    }
+}

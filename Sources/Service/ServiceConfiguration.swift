@@ -1,0 +1,24 @@
+import Foundation
+import Imaging
+
+/// How the service runs: models, workers and limits.
+public struct ServiceConfiguration: Sendable {
+    public var modelsDirectory = "models"
+    /// Compute workers, each with its own buffers.
+    public var workers: Int
+    /// Compute threads per worker; workers x threads should not exceed the cores.
+    public var threadsPerWorker: Int
+    /// Requests that may wait for a worker before the service answers 503.
+    public var queueCapacity = 16
+    /// Longest time from a request's arrival to its answer.
+    public var timeout: Duration = .seconds(60)
+    /// Largest decoded image, in pixels (413 beyond).
+    public var maxImagePixels = Image.defaultPixelLimit
+
+    /// One worker per core, one thread each: best throughput under load.
+    public init(workers: Int? = nil, threadsPerWorker: Int? = nil) {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        self.workers = max(1, workers ?? cores)
+        self.threadsPerWorker = max(1, threadsPerWorker ?? max(1, cores / self.workers))
+    }
+}

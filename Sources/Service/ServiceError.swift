@@ -1,0 +1,84 @@
+import Explain
+import HTTP
+import Imaging
+import Models
+
+/// An error answer: status, a stable machine-readable `code` and a message naming what
+/// was wrong and what is accepted. Rendered as `{"error": {"code", "message"}}`.
+public struct ServiceError: Error, Equatable {
+    public var status: HTTPStatus
+    public var code: String
+    public var message: String
+    /// Seconds a client should wait before retrying (503s).
+    public var retryAfter: Int?
+
+    public init(_ status: HTTPStatus, _ code: String, _ message: String, retryAfter: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    var response: HTTPResponse {
+        var response = HTTPResponse.error(status: status, code: code, message: message)
+        if let retryAfter { response.headers["Retry-After"] = String(retryAfter) }
+        return response
+    }
+
+    static func badParameter(_ name: String, _ message: String) -> ServiceError {
+        ServiceError(.badRequest, "invalid_parameter", "parameter '\(name)': \(message)")
+    }
+
+    /// Maps whatever a request's processing threw. Client mistakes become 4xx; only the
+    /// server's own faults are 5xx.
+    init(_ error: any Error) {
+        switch error {
+        case let error as ServiceError:
+            self = error
+        case let error as ImageDecodingError:
+            switch error {
+            case .empty:
+                self.init(.badRequest, "missing_image", "the image is empty; send a PNG or JPEG")
+            case .unsupportedFormat:
+                self.init(.unsupportedMediaType, "unsupported_image", "\(error)")
+            case .tooLarge:
+                self.init(.contentTooLarge, "image_too_large", "\(error)")
+            case .outOfMemory:
+                self.init(.serviceUnavailable, "overloaded", "not enough memory to decode the image", retryAfter: 5)
+            default:
+                self.init(.badRequest, "invalid_image", "\(error)")
+            }
+        case let error as ModelError:
+            switch error {
+            case .unknownModel: self.init(.badRequest, "unknown_model", "\(error)")
+            case .unknownClass: self.init(.badRequest, "unknown_class", "\(error)")
+            case .invalidRequest: self.init(.badRequest, "invalid_parameter", "\(error)")
+            default: self.init(.internalServerError, "model_error", "\(error)")
+            }
+        case let error as ExplainError:
+            switch error {
+            case .unknownLayer, .layerNotSpatial, .layerNotOnPath:
+                self.init(.badRequest, "unknown_layer", "\(error)")
+            case .classOutOfRange:
+                self.init(.badRequest, "unknown_class", "\(error)")
+            case .noClassActivationHead, .notDilatable:
+                self.init(.badRequest, "unsupported_for_model", "\(error)")
+            case .unsupportedModel, .internalInconsistency:
+                self.init(.internalServerError, "internal", "\(error)")
+            }
+        case let error as WorkerPool.Failure:
+            switch error {
+            case let .overloaded(capacity):
+                self.init(.serviceUnavailable, "overloaded", "all workers are busy and \(capacity) requests are queued; retry later", retryAfter: 1)
+            case let .timedOut(after):
+                self.init(.serviceUnavailable, "timeout", "the request did not finish within the server's time limit (\(after)); retry later or ask less (fewer classes, a cheaper method)", retryAfter: 2)
+            case .stopped:
+                self.init(.serviceUnavailable, "shutting_down", "the server is shutting down", retryAfter: 1)
+            }
+        case let error as OverlayError:
+            self.init(.badRequest, "invalid_parameter", "\(error)")
+        default:
+            self.init(.internalServerError, "internal", "\(error)")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import CBLAS
+
+extension BLAS {
+    /// `C = alpha · op(A) · op(B) + beta · C` as `gemm`, except that a one-row product
+    /// (`m == 1`, a fully connected layer at batch 1) runs as a matrix-vector product:
+    /// memory-bound on the weights, it streams `B` once, its output columns split among
+    /// the workspace's threads.
+    static func product(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+        workspace: Workspace
+    ) {
+        guard m == 1, n > 0, k > 0 else {
+            gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                 beta: beta, c: c, ldc: ldc, workspace: workspace)
+            return
+        }
+        // The row of op(A): A is 1 x k, or k x 1 with rows lda apart.
+        let incX = Int32(transA ? lda : 1)
+        func gemv(_ columns: Range<Int>) {
+            if transB {
+                // B is n x k: c = alpha · B[columns] · a + beta · c.
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(columns.count), Int32(k), alpha,
+                            b + columns.lowerBound * ldb, Int32(ldb), a, incX, beta, c + columns.lowerBound, 1)
+            } else {
+                // B is k x n: c = alpha · B[:, columns]ᵀ · a + beta · c.
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(columns.count), alpha,
+                            b + columns.lowerBound, Int32(ldb), a, incX, beta, c + columns.lowerBound, 1)
+            }
+        }
+        if workspace.threads == 1 || n * k < 1 << 20 {
+            gemv(0..<n)
+        } else {
+            workspace.parallelChunks(n, grain: 64) { gemv($0) }
+        }
+    }
+}

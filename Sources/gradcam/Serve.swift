@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import HTTP
+import Service
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve explanations over HTTP/1.1 (POST /gradcam, POST /predict, the demo page at /).")
+
+    @Option(help: "Address to listen on (0.0.0.0 for every interface).")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port.")
+    var port = 8080
+
+    @Option(name: .customLong("models-dir"), help: "The models directory (manifest.json and *.onnx).")
+    var modelsDirectory = "models"
+
+    @Option(help: "Compute workers (default: one per core).")
+    var workers: Int?
+
+    @Option(help: "Compute threads per worker (default: cores / workers).")
+    var threads: Int?
+
+    @Option(help: "Requests that may wait for a worker; beyond, 503 with Retry-After.")
+    var queue = 16
+
+    @Option(help: "Seconds from a request's arrival to its answer; later requests are answered 503.")
+    var timeout = 60.0
+
+    @Option(name: .customLong("max-body-mb"), help: "Largest request body, in MiB (413 beyond).")
+    var maxBodyMB = 20.0
+
+    @Option(name: .customLong("max-image-megapixels"), help: "Largest decoded image, in megapixels (413 beyond).")
+    var maxImageMegapixels = 50.0
+
+    @Option(help: "Most open connections; beyond, 503 and close.")
+    var connections = 1024
+
+    func validate() throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1...256") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256") }
+        if let workers, let threads, workers * threads > cores {
+            print("warning: \(workers) workers x \(threads) threads exceeds the \(cores) cores; expect contention", to: &standardError)
+        }
+        guard (0...100_000).contains(queue) else { throw ValidationError("--queue must be 0...100000") }
+        guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be in (0, 3600] seconds") }
+        guard maxBodyMB > 0 && maxBodyMB <= 1024 else { throw ValidationError("--max-body-mb must be in (0, 1024]") }
+        guard maxImageMegapixels > 0 && maxImageMegapixels <= 500 else { throw ValidationError("--max-image-megapixels must be in (0, 500]") }
+        guard (1...100_000).contains(connections) else { throw ValidationError("--connections must be 1...100000") }
+    }
+
+    func run() async throws {
+        var settings = ServiceConfiguration(workers: workers, threadsPerWorker: threads)
+        settings.modelsDirectory = modelsDirectory
+        settings.queueCapacity = queue
+        settings.timeout = .milliseconds(Int(timeout * 1000))
+        settings.maxImagePixels = Int(maxImageMegapixels * 1_000_000)
+        let service = GradCAMService(configuration: settings)
+
+        var http = HTTPServer.Configuration(host: host, port: port)
+        http.maxBodyBytes = Int(maxBodyMB * 1024 * 1024)
+        http.maxConnections = connections
+        let server = HTTPServer(configuration: http, responder: service)
+        let bound = try server.start()
+        let signals = server.shutdownOnSignals()
+        log("listening on http://\(host):\(bound) (\(settings.workers) workers x \(settings.threadsPerWorker) threads, queue \(queue))")
+
+        // Models load after the socket is open: /healthz answers at once, /readyz once loaded.
+        Thread.detachNewThread {
+            do {
+                let registry = try service.loadModels()
+                for model in registry.models {
+                    log("loaded \(model.name): \(model.labels.count) classes, input \(model.preprocessing.width)x\(model.preprocessing.height), default layer \(model.defaultLayer.name)")
+                }
+                for failure in registry.failures { log("not loaded: \(failure.name): \(failure.error)") }
+                for entry in registry.missing() { log("not downloaded: \(entry.name) (\(entry.file)); run models/fetch \(entry.name)") }
+                if registry.models.isEmpty { log("no model could be loaded from \(service.configuration.modelsDirectory); /readyz stays 503") }
+            } catch {
+                log("cannot read the models directory: \(error)")
+            }
+        }
+        await server.waitUntilStopped()
+        service.shutdown()
+        signals.cancel()
+        log("stopped")
+    }
+}
+
+/// Writes a line to standard error with a timestamp.
+func log(_ message: String) {
+    let stamp = ISO8601DateFormatter().string(from: Date())
+    print("\(stamp) \(message)", to: &standardError)
+}
+
+nonisolated(unsafe) var standardError = StandardError()
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}

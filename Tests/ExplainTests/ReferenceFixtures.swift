@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import ONNX
+import Tensor
+@testable import Explain
+
+/// The pytorch-grad-cam references made by `tools/fixtures/make_explain_fixtures.py`.
+struct ReferenceRecord: Decodable, CustomTestStringConvertible {
+    let `case`: String
+    let model: String
+    let input: String
+    let kind: String
+    let method: String?
+    let layer: String?
+    let layerTensor: String?
+    let `class`: Int?
+    let files: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case `case`, model, input, kind, method, layer, `class`, files
+        case layerTensor = "layer_tensor"
+    }
+
+    var testDescription: String { "\(self.case) \(method ?? kind) \(layer ?? "") class \(self.class.map(String.init) ?? "-")" }
+
+    /// Our method name for the library's class name.
+    var ourMethod: Method? {
+        switch method {
+        case "GradCAM": .gradcam
+        case "GradCAMPlusPlus": .gradcamPlusPlus
+        case "XGradCAM": .xgradcam
+        case "HiResCAM": .hirescam
+        case "LayerCAM": .layercam
+        case "EigenCAM": .eigencam
+        case "ScoreCAM": .scorecam
+        case "CAM": .cam
+        default: nil
+        }
+    }
+
+    func tensor(_ key: String) throws -> Tensor {
+        try TensorFile.read(References.folder.appendingPathComponent(files[key]!).path)
+    }
+}
+
+enum References {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../Fixtures/explain").standardizedFileURL
+
+    struct Index: Decodable { let records: [ReferenceRecord] }
+
+    static let records: [ReferenceRecord] = {
+        let data = try! Data(contentsOf: folder.appendingPathComponent("cases.json"))
+        return try! JSONDecoder().decode(Index.self, from: data).records
+    }()
+
+    static func records(kind: String) -> [ReferenceRecord] { records.filter { $0.kind == kind } }
+
+    /// Prepared models, loaded once per model file.
+    nonisolated(unsafe) private static var cache: [String: (ExplainableModel, Tensor)] = [:]
+    private static let lock = NSLock()
+
+    /// The model and input of a record.
+    static func model(_ record: ReferenceRecord) throws -> (ExplainableModel, Tensor) {
+        try lock.withLock {
+            if let hit = cache[record.model] { return hit }
+            let imported = try ModelImporter.load(path: folder.appendingPathComponent(record.model).path)
+            let input = try TensorFile.read(folder.appendingPathComponent(record.input).path)
+            let prepared = (try ExplainableModel(graph: imported.graph, inputShape: input.shape), input)
+            cache[record.model] = prepared
+            return prepared
+        }
+    }
+}
+
+/// Pearson's correlation coefficient of two equally long series (in Double).
+func pearson<A: Collection, B: Collection>(_ a: A, _ b: B) -> Double where A.Element == Float, B.Element == Float {
+    let x = a.map(Double.init), y = b.map(Double.init)
+    precondition(x.count == y.count && !x.isEmpty)
+    let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+    var sxy = 0.0, sxx = 0.0, syy = 0.0
+    for (u, v) in zip(x, y) {
+        sxy += (u - mx) * (v - my)
+        sxx += (u - mx) * (u - mx)
+        syy += (v - my) * (v - my)
+    }
+    return sxy / (sxx * syy).squareRoot()
+}

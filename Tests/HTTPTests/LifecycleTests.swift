@@ -1,0 +1,142 @@
+import Testing
+@testable import HTTP
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Connection cap, graceful shutdown, vanished clients, signals.
+@Suite struct LifecycleTests {
+    /// Polls until `condition` holds or `seconds` pass.
+    private func eventually(within seconds: Double = 3, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = monotonicSeconds() + seconds
+        while !condition() {
+            guard monotonicSeconds() < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
+    @Test func refusesConnectionsOverTheCap() async throws {
+        var configuration = HTTPServer.Configuration.testing
+        configuration.maxConnections = 2
+        configuration.headerTimeout = .seconds(10)
+        try await withServer(configuration) { server, port in
+            let first = try RawClient(port: port)
+            let second = try RawClient(port: port)
+            #expect(try await eventually { server.connectionCount == 2 })
+
+            let third = try RawClient(port: port)
+            let refused = try await third.readResponse()
+            #expect(refused.status == 503)
+            #expect(refused.errorCode == "server_busy")
+            #expect(refused.header("Connection") == "close")
+            #expect(await third.waitForClose())
+
+            // The admitted connections still work, and a slot that frees is reused.
+            await second.send(get("/", close: true))
+            #expect(try await second.readResponse().status == 200)
+            #expect(try await eventually { server.connectionCount == 1 })
+            #expect(try await serverStillAnswers(port: port))
+            _ = first
+        }
+    }
+
+    @Test func shutdownFinishesTheRequestInFlightAndClosesIdleConnections() async throws {
+        // Long timeouts, so that only the shutdown can be what closes the idle connection.
+        var configuration = HTTPServer.Configuration.testing
+        configuration.keepAliveTimeout = .seconds(30)
+        let server = HTTPServer(configuration: configuration, responder: TestResponder())
+        let port = try server.start()
+
+        let idle = try RawClient(port: port)
+        await idle.send(get("/"))
+        #expect(try await idle.readResponse().status == 200)
+
+        let busy = try RawClient(port: port)
+        let sent = monotonicSeconds()
+        await busy.send(get("/slow?ms=700"))
+        try await Task.sleep(for: .milliseconds(150))
+
+        let start = monotonicSeconds()
+        let shutdown = Task { await server.shutdown(grace: .seconds(5)) }
+
+        // The idle keep-alive connection is closed at once.
+        #expect(await idle.waitForClose())
+        #expect(monotonicSeconds() - start < 3)
+
+        // The request in flight is answered, told the connection closes, and closed.
+        let response = try await busy.readResponse()
+        #expect(response.text == "slow")
+        #expect(response.header("Connection") == "close")
+        #expect(await busy.waitForClose())
+
+        await shutdown.value
+        // Shutdown waited for the 700 ms response, and no longer than needed.
+        let elapsed = monotonicSeconds() - sent
+        #expect(elapsed >= 0.7 && elapsed < 3, "shutdown returned \(elapsed) s after the request")
+        #expect(server.connectionCount == 0)
+        #expect(throws: ClientError.self) { try RawClient(port: port) }
+    }
+
+    @Test func shutdownClosesWhatOutlastsTheGracePeriod() async throws {
+        let server = HTTPServer(configuration: .testing, responder: TestResponder())
+        let port = try server.start()
+        let client = try RawClient(port: port)
+        await client.send(get("/slow?ms=10000"))
+        try await Task.sleep(for: .milliseconds(100))
+
+        let start = monotonicSeconds()
+        await server.shutdown(grace: .milliseconds(300))
+        let elapsed = monotonicSeconds() - start
+        #expect(elapsed >= 0.25 && elapsed < 2, "shutdown took \(elapsed) s")
+        #expect(try await client.readToEnd().isEmpty)
+    }
+
+    @Test func waitUntilStoppedReturnsAfterShutdown() async throws {
+        let server = HTTPServer(configuration: .testing, responder: TestResponder())
+        try server.start()
+        let waiter = Task { await server.waitUntilStopped() }
+        await server.shutdown()
+        await waiter.value
+        await server.shutdown()  // A second shutdown returns at once.
+    }
+
+    @Test func survivesAClientThatVanishesMidResponse() async throws {
+        try await withServer { server, port in
+            for _ in 0..<3 {
+                let client = try RawClient(port: port)
+                await client.send(get("/big?bytes=\(16 << 20)"))
+                _ = try await client.readResponse(headOnly: true)
+                // Dropped here with most of the body unread: the server's next
+                // writes hit a reset connection (EPIPE/ECONNRESET, never SIGPIPE).
+            }
+            #expect(try await serverStillAnswers(port: port))
+            #expect(try await eventually { server.connectionCount == 0 })
+        }
+    }
+
+    @Test func shutsDownOnASignal() async throws {
+        let server = HTTPServer(configuration: .testing, responder: TestResponder())
+        let port = try server.start()
+        let observer = server.shutdownOnSignals([SIGUSR2], grace: .seconds(1))
+        defer { observer.cancel() }
+        // Dispatch registers the source asynchronously; give it a moment.
+        try await Task.sleep(for: .milliseconds(100))
+        kill(getpid(), SIGUSR2)
+        await server.waitUntilStopped()
+        #expect(throws: ClientError.self) { try RawClient(port: port) }
+    }
+
+    @Test func reportsWhyItCannotListen() async throws {
+        let first = HTTPServer(configuration: .testing, responder: TestResponder())
+        let port = try first.start()
+        var configuration = HTTPServer.Configuration.testing
+        configuration.port = port
+        #expect { try HTTPServer(configuration: configuration, responder: TestResponder()).start() } throws: { error in
+            (error as? SocketError)?.code == EADDRINUSE
+        }
+        await first.shutdown()
+    }
+}

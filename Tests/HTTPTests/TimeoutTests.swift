@@ -1,0 +1,108 @@
+import Testing
+@testable import HTTP
+
+/// Deadlines over real sockets, with the `.testing` timeouts of 800 ms.
+@Suite struct TimeoutTests {
+    /// The longest the tests accept past a deadline on a loaded machine.
+    static let slack = 1.5
+
+    @Test func cutsOffASlowlorisAtTheHeaderDeadline() async throws {
+        try await withServer { _, port in
+            let client = try RawClient(port: port)
+            let start = monotonicSeconds()
+            let trickler = Task.detached {
+                await client.send("GET / HTTP/1.1\r\nHost: t\r\n")
+                for _ in 0..<60 {
+                    guard await client.send("X") else { return }
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let closed = await client.waitForClose()
+            let elapsed = monotonicSeconds() - start
+            trickler.cancel()
+            #expect(closed)
+            #expect(elapsed >= 0.7 && elapsed < 0.8 + Self.slack, "closed after \(elapsed) s")
+            #expect(try await serverStillAnswers(port: port))
+        }
+    }
+
+    @Test func answers408ToAStalledHeaderSection() async throws {
+        try await withServer { _, port in
+            let client = try RawClient(port: port)
+            await client.send("GET / HTTP/1.1\r\nHost: t\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 408)
+            #expect(response.errorCode == "request_timeout")
+            #expect(await client.waitForClose())
+        }
+    }
+
+    @Test func closesAConnectionThatSendsNothing() async throws {
+        try await withServer { _, port in
+            let client = try RawClient(port: port)
+            let start = monotonicSeconds()
+            #expect(try await client.readToEnd().isEmpty)
+            let elapsed = monotonicSeconds() - start
+            #expect(elapsed >= 0.7 && elapsed < 0.8 + Self.slack, "closed after \(elapsed) s")
+        }
+    }
+
+    @Test func cutsOffAStalledBody() async throws {
+        try await withServer { _, port in
+            let client = try RawClient(port: port)
+            // Timed from before the send: the server's idle timer starts after it.
+            let start = monotonicSeconds()
+            await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789")
+            let response = try await client.readResponse()
+            let elapsed = monotonicSeconds() - start
+            #expect(response.status == 408)
+            #expect(elapsed >= 0.7 && elapsed < 0.8 + Self.slack, "answered after \(elapsed) s")
+            #expect(await client.waitForClose())
+            #expect(try await serverStillAnswers(port: port))
+        }
+    }
+
+    @Test func aBodyArrivingSlowlyButSteadilyIsAccepted() async throws {
+        try await withServer { _, port in
+            let client = try RawClient(port: port)
+            await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n")
+            // Five gaps of 300 ms: longer than the 800 ms idle timeout in total,
+            // each well within it.
+            for byte in "hello" {
+                try await Task.sleep(for: .milliseconds(300))
+                await client.send(String(byte))
+            }
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.text == "hello")
+        }
+    }
+
+    @Test func closesAnIdleKeepAliveConnection() async throws {
+        try await withServer { _, port in
+            let client = try RawClient(port: port)
+            // Timed from before the request: the idle timer starts after the response.
+            let start = monotonicSeconds()
+            await client.send(get("/"))
+            #expect(try await client.readResponse().status == 200)
+            #expect(try await client.readToEnd().isEmpty)
+            let elapsed = monotonicSeconds() - start
+            #expect(elapsed >= 0.7 && elapsed < 0.8 + Self.slack, "closed after \(elapsed) s")
+        }
+    }
+
+    @Test func dropsAClientThatStopsReadingItsResponse() async throws {
+        try await withServer { server, port in
+            let client = try RawClient(port: port)
+            await client.send(get("/big?bytes=\(64 << 20)"))
+            // The client reads nothing; once the socket buffers fill, the server
+            // waits on it for the write timeout and then gives up.
+            var waited = 0.0
+            while server.connectionCount > 0 && waited < 0.8 + 4 * Self.slack {
+                try await Task.sleep(for: .milliseconds(100))
+                waited += 0.1
+            }
+            #expect(server.connectionCount == 0)
+        }
+    }
+}
