@@ -42,7 +42,7 @@ let package = Package(
         // The service: routes, worker pool, metrics; openapi.yaml and the demo page compiled in.
         .target(
             name: "Service",
-            dependencies: ["HTTP", "Models", "Explain", "Imaging"],
+            dependencies: ["HTTP", "Models", "Explain", "Imaging", "COpenSSL"],
             exclude: ["Web"],
             plugins: ["EmbedFiles"]
         ),

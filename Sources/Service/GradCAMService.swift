@@ -46,12 +46,23 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         let (route, handler) = route(request)
         var response: HTTPResponse
         do {
+            try authorize(request)
             response = try await handler()
         } catch {
             response = ServiceError(error).response
         }
         metrics.record(route: route, status: response.status.code, seconds: (clock.now - start).seconds)
         return response
+    }
+
+    /// Checks the API key where one is needed: on POST requests, or on all with `protectAll`.
+    private func authorize(_ request: HTTPRequest) throws {
+        guard let keys = configuration.apiKeys, configuration.protectAll || request.method == "POST" else { return }
+        guard keys.accepts(authorization: request.headers["Authorization"]) else {
+            throw ServiceError(.unauthorized, "unauthorized",
+                               request.headers["Authorization"] == nil ? "this endpoint needs an API key: send Authorization: Bearer <key>"
+                                                                       : "the API key is not valid")
+        }
     }
 
     /// The route label (for metrics) and the handler of a request.

@@ -14,6 +14,9 @@ public struct ServiceConfiguration: Sendable {
     public var timeout: Duration = .seconds(60)
     /// Largest decoded image, in pixels (413 beyond).
     public var maxImagePixels = Image.defaultPixelLimit
+    /// When set, POST endpoints (every endpoint with `protectAll`) need `Authorization: Bearer <key>`.
+    public var apiKeys: APIKeys?
+    public var protectAll = false
 
     /// One worker per core, one thread each: best throughput under load.
     public init(workers: Int? = nil, threadsPerWorker: Int? = nil) {

@@ -22,6 +22,7 @@ public struct ServiceError: Error, Equatable {
     var response: HTTPResponse {
         var response = HTTPResponse.error(status: status, code: code, message: message)
         if let retryAfter { response.headers["Retry-After"] = String(retryAfter) }
+        if status == .unauthorized { response.headers["WWW-Authenticate"] = #"Bearer realm="gradcam""# }
         return response
     }
 

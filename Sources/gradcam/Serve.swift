@@ -37,6 +37,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most open connections; beyond, 503 and close.")
     var connections = 1024
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (TLS 1.2 and newer) instead of HTTP.")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("api-key-file"), help: "Require Authorization: Bearer <key> on POST endpoints; one key per line, reloaded on SIGHUP.")
+    var apiKeyFile: String?
+
+    @Flag(name: .customLong("protect-all"), help: "With --api-key-file, require a key on every endpoint (health, readiness and metrics included).")
+    var protectAll = false
+
     func validate() throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -50,6 +62,8 @@ struct Serve: AsyncParsableCommand {
         guard maxBodyMB > 0 && maxBodyMB <= 1024 else { throw ValidationError("--max-body-mb must be in (0, 1024]") }
         guard maxImageMegapixels > 0 && maxImageMegapixels <= 500 else { throw ValidationError("--max-image-megapixels must be in (0, 500]") }
         guard (1...100_000).contains(connections) else { throw ValidationError("--connections must be 1...100000") }
+        guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        if protectAll && apiKeyFile == nil { throw ValidationError("--protect-all needs --api-key-file") }
     }
 
     func run() async throws {
@@ -58,15 +72,33 @@ struct Serve: AsyncParsableCommand {
         settings.queueCapacity = queue
         settings.timeout = .milliseconds(Int(timeout * 1000))
         settings.maxImagePixels = Int(maxImageMegapixels * 1_000_000)
+        settings.protectAll = protectAll
+        var reloadKeys: SignalObserver?
+        if let apiKeyFile {
+            let keys = try APIKeys(path: apiKeyFile)
+            settings.apiKeys = keys
+            log("API keys: \(keys.count) loaded from \(apiKeyFile); send SIGHUP to reload")
+            reloadKeys = SignalObserver(signals: [SIGHUP]) { _ in
+                do {
+                    try keys.reload()
+                    log("API keys reloaded: \(keys.count)")
+                } catch {
+                    log("API keys not reloaded, the previous ones stay in use: \(error)")
+                }
+            }
+        }
         let service = GradCAMService(configuration: settings)
 
         var http = HTTPServer.Configuration(host: host, port: port)
+        if let tlsCertificate, let tlsKey {
+            http.tls = TLSConfiguration(certificateChainPath: tlsCertificate, privateKeyPath: tlsKey)
+        }
         http.maxBodyBytes = Int(maxBodyMB * 1024 * 1024)
         http.maxConnections = connections
         let server = HTTPServer(configuration: http, responder: service)
         let bound = try server.start()
         let signals = server.shutdownOnSignals()
-        log("listening on http://\(host):\(bound) (\(settings.workers) workers x \(settings.threadsPerWorker) threads, queue \(queue))")
+        log("listening on \(http.tls == nil ? "http" : "https")://\(host):\(bound) (\(settings.workers) workers x \(settings.threadsPerWorker) threads, queue \(queue))")
 
         // Models load after the socket is open: /healthz answers at once, /readyz once loaded.
         Thread.detachNewThread {
@@ -85,6 +117,7 @@ struct Serve: AsyncParsableCommand {
         await server.waitUntilStopped()
         service.shutdown()
         signals.cancel()
+        reloadKeys?.cancel()
         log("stopped")
     }
 }
