@@ -54,6 +54,19 @@ public final class LoadedModel: Sendable {
         }
     }
 
+    /// A model made in code (no file): ImageNet-style preprocessing unless given, labels
+    /// as indices. Used by `gradcam bench` for architectures built with random weights.
+    public convenience init(name: String, graph: Graph, preprocessing: Preprocessing = .imageNet()) throws {
+        let explainable: ExplainableModel
+        do {
+            explainable = try ExplainableModel(graph: graph, inputShape: [1, 3, preprocessing.height, preprocessing.width])
+        } catch {
+            throw ModelError.load(model: name, reason: "\(error)")
+        }
+        try self.init(name: name, path: "", entry: nil, imported: (graph, 17, "gradcam"), labels: nil,
+                      preprocessing: preprocessing, explainable: explainable)
+    }
+
     /// The layer for a user's name: an alias, a tensor name or a node name.
     public func layer(named name: String) throws -> Layer {
         try explainable.layer(named: name, aliases: layerAliases)

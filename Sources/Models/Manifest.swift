@@ -4,8 +4,8 @@ import Foundation
 ///
 /// ```json
 /// {"models": [{
-///   "name": "vgg16", "file": "vgg16-7.onnx", "sha256": "…", "size": 553436134,
-///   "source": "https://…", "license": "…", "labels": "imagenet.labels",
+///   "name": "vgg16", "file": "vgg16-7.onnx", "sha256": "…", "size": 553437328,
+///   "url": "https://…/vgg16-7.onnx", "source": "https://…", "license": "…", "labels": "imagenet.labels",
 ///   "preprocessing": {"color": "RGB", "scale": 0.00392156862745098,
 ///                     "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
 ///                     "size": 224, "resize": "shorter-side-then-center-crop"},
@@ -21,6 +21,8 @@ public struct Manifest: Sendable, Equatable {
         public var sha256: String?
         /// Expected file size in bytes (used by `models/fetch`).
         public var size: Int?
+        /// Where `models/fetch` downloads the file from (http or https).
+        public var url: String?
         public var source: String?
         public var license: String?
         public var labels: String?
@@ -119,7 +121,7 @@ private struct Fields {
         self.index = index
     }
 
-    static let known: Set<String> = ["name", "file", "sha256", "size", "source", "license", "labels",
+    static let known: Set<String> = ["name", "file", "sha256", "size", "url", "source", "license", "labels",
                                      "preprocessing", "scores", "default_layer", "layer_aliases"]
     static let knownPreprocessing: Set<String> = ["color", "scale", "mean", "std", "size", "resize", "shorter_side"]
 
@@ -134,13 +136,17 @@ private struct Fields {
         }
         var entry = Manifest.Entry(
             name: name, file: file, sha256: try string(object, "sha256"), size: try int(object, "size"),
-            source: try string(object, "source"), license: try string(object, "license"),
+            url: try string(object, "url"), source: try string(object, "source"), license: try string(object, "license"),
             labels: try string(object, "labels"), preprocessing: .init(), scores: nil,
             defaultLayer: try string(object, "default_layer"), layerAliases: [:])
         if let sha = entry.sha256, sha.count != 64 || !sha.allSatisfy(\.isHexDigit) {
             throw fail("\"sha256\" must be 64 hexadecimal digits")
         }
         entry.sha256 = entry.sha256?.lowercased()
+        if let size = entry.size, size <= 0 { throw fail("\"size\" must be a positive number of bytes") }
+        if let url = entry.url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+            throw fail("\"url\" must start with https:// or http://")
+        }
         if let text = try string(object, "scores") {
             guard let scores = ScoreFunction(rawValue: text) else {
                 throw fail("\"scores\" must be one of \(ScoreFunction.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -61,27 +61,31 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the model: a file path, or a name in the models directory (loading only that one).
     func load() throws -> LoadedModel {
-        let overrides = try overrides()
-        if model.hasSuffix(".onnx") || model.contains("/") {
-            // A file inside the models directory keeps its manifest entry.
-            let registry = try? ModelRegistry(directory: modelsDirectory)
-            let file = URL(fileURLWithPath: model)
-            let inDirectory = file.deletingLastPathComponent().standardizedFileURL.path
-                == URL(fileURLWithPath: modelsDirectory).standardizedFileURL.path
-            let entry = inDirectory ? registry?.manifest.entry(forFile: file.lastPathComponent) : nil
-            return try ModelRegistry.load(file: model, entry: entry, overrides: overrides, directory: inDirectory ? modelsDirectory : nil)
-        }
-        let registry = try ModelRegistry(directory: modelsDirectory)
-        guard let candidate = registry.candidates().first(where: { $0.name == model }) else {
-            if let missing = registry.missing().first(where: { $0.name == model }) {
-                throw ValidationError("model '\(model)' is described in the manifest but '\(missing.file)' is not in \(modelsDirectory); run models/fetch \(model)")
-            }
-            throw ModelError.unknownModel(model, available: registry.candidates().map(\.name))
-        }
-        return try ModelRegistry.load(file: (modelsDirectory as NSString).appendingPathComponent(candidate.file),
-                                      name: candidate.name, entry: candidate.entry, overrides: overrides,
-                                      directory: modelsDirectory)
+        try loadModel(model, modelsDirectory: modelsDirectory, overrides: try overrides())
     }
+}
+
+/// Loads `spec`: an .onnx path (keeping its manifest entry when it lies in the models
+/// directory), or a model name in the models directory (loading only that one).
+func loadModel(_ spec: String, modelsDirectory: String, overrides: Manifest.PreprocessingOverrides = .init()) throws -> LoadedModel {
+    if spec.hasSuffix(".onnx") || spec.contains("/") {
+        let registry = try? ModelRegistry(directory: modelsDirectory)
+        let file = URL(fileURLWithPath: spec)
+        let inDirectory = file.deletingLastPathComponent().standardizedFileURL.path
+            == URL(fileURLWithPath: modelsDirectory).standardizedFileURL.path
+        let entry = inDirectory ? registry?.manifest.entry(forFile: file.lastPathComponent) : nil
+        return try ModelRegistry.load(file: spec, entry: entry, overrides: overrides, directory: inDirectory ? modelsDirectory : nil)
+    }
+    let registry = try ModelRegistry(directory: modelsDirectory)
+    guard let candidate = registry.candidates().first(where: { $0.name == spec }) else {
+        if let missing = registry.missing().first(where: { $0.name == spec }) {
+            throw ValidationError("model '\(spec)' is described in the manifest but '\(missing.file)' is not in \(modelsDirectory); run models/fetch \(spec)")
+        }
+        throw ModelError.unknownModel(spec, available: registry.candidates().map(\.name))
+    }
+    return try ModelRegistry.load(file: (modelsDirectory as NSString).appendingPathComponent(candidate.file),
+                                  name: candidate.name, entry: candidate.entry, overrides: overrides,
+                                  directory: modelsDirectory)
 }
 
 /// Reads a whole file, with an error that names it.
