@@ -78,7 +78,7 @@ public final class ExplainSession {
         let layerName = options.method.usesLayer ? layers.map(\.name).joined(separator: ",") : model.explainable.graph.name(of: model.explainable.input)
         let document = ExplanationDocument(
             model: model.name, layer: layerName, method: options.method.rawValue,
-            image: ImageSize(width: original.width, height: original.height),
+            image: ImageSize(width: original.width, height: original.height), region: region,
             predictions: Self.predictions(explanation.logits, scores: scores, labels: model.labels, top: options.top),
             explanations: entries)
         return Output(document: document, image: image, overlays: overlays, guidedImages: guidedImages,
@@ -103,19 +103,26 @@ public final class ExplainSession {
 
     // MARK: - Steps
 
-    /// Decodes (at reduced size when the full image is not needed) and preprocesses.
+    /// Decodes and preprocesses. The model input always comes from the same decode (a JPEG
+    /// at the smallest DCT scale that keeps the size preprocessing needs), so JSON and PNG
+    /// answers explain exactly the same input; `fullSize` adds a full-resolution decode
+    /// for drawing on when that scale was reduced.
     private func prepare(
         _ bytes: [UInt8], model: LoadedModel, fullSize: Bool, timings: inout PipelineTimings
     ) throws -> (image: Image, original: ImageSize, input: Tensor) {
         var start = clock.now
         let p = model.preprocessing
-        let decoded = try Image.decode(bytes, minimumSize: fullSize ? nil : p.minimumDecodeSize(imageWidth: 0, imageHeight: 0),
-                                       pixelLimit: pixelLimit)
+        let decoded = try Image.decode(bytes, minimumSize: p.minimumDecodeSize(), pixelLimit: pixelLimit)
+        let original = ImageSize(width: decoded.originalWidth, height: decoded.originalHeight)
+        var image = decoded.image
+        if fullSize && (image.width != original.width || image.height != original.height) {
+            image = try Image.decode(bytes, pixelLimit: pixelLimit).image
+        }
         timings.decode = clock.now - start
         start = clock.now
         let input = p.tensor(from: decoded.image)
         timings.preprocess = clock.now - start
-        return (decoded.image, ImageSize(width: decoded.originalWidth, height: decoded.originalHeight), input)
+        return (image, original, input)
     }
 
     private func layers(_ model: LoadedModel, _ options: ExplainOptions, in explainable: ExplainableModel? = nil) throws -> [Layer] {

@@ -2,7 +2,7 @@
 ///
 /// ```json
 /// {"model": "shapes-vgg", "layer": "…", "method": "gradcam",
-///  "image": {"width": 640, "height": 480},
+///  "image": {"width": 640, "height": 480}, "region": {"x": 80, "y": 0, "width": 480, "height": 480},
 ///  "predictions": [{"class": 0, "label": "circle", "score": 0.98, "logit": 4.1}],
 ///  "explanations": [{"class": 0, "label": "circle", "score": 0.98, "logit": 4.1,
 ///                    "map": {"width": 14, "height": 14, "data": [0.0, …]},
@@ -11,13 +11,15 @@
 /// ```
 /// `map` is at the layer's resolution, values in 0...1, row-major; guided methods give
 /// `"channels": 3` and CHW data at the model's input size (raw gradients). `peak` and
-/// `box` are in the input image's pixels; both are null when `zero` is true.
+/// `box` are in the input image's pixels; both are null when `zero` is true. `region` is the
+/// part of the image the model saw (all of it, or the centre crop), where the map lies.
 public struct ExplanationDocument: Codable, Sendable, Equatable {
     public var model: String
     /// The explained layer's tensor name; fused layers are joined by commas.
     public var layer: String
     public var method: String
     public var image: ImageSize
+    public var region: Region
     public var predictions: [Prediction]
     public var explanations: [ClassMapEntry]
 }

@@ -67,7 +67,7 @@ public struct Preprocessing: Sendable, Equatable, Codable {
     }
 
     /// The smallest decoded size that loses nothing this preprocessing keeps (for JPEG DCT scaling).
-    public func minimumDecodeSize(imageWidth: Int, imageHeight: Int) -> (width: Int, height: Int) {
+    public func minimumDecodeSize() -> (width: Int, height: Int) {
         switch resize {
         case .squash: return (width, height)
         case .centerCrop: return (cropShorterSide, cropShorterSide)

@@ -12,7 +12,9 @@ extension OperatorFactory {
                 try Window(kernel: kernel, strides: try a.ints("strides") ?? [], dilations: try a.ints("dilations") ?? [],
                            pads: try a.ints("pads") ?? [], autoPad: try node.autoPad(), op: node.op)
             }
-            return Conv(window: window, group: try a.int("group", default: 1))
+            let conv = Conv(window: window, group: try a.int("group", default: 1))
+            // Constant weights get their fast path prepared once, here.
+            return node.constants.count > 1 ? node.constants[1].map(conv.preparing(weights:)) ?? conv : conv
         },
     ]
 }

@@ -21,8 +21,9 @@ extension GradCAMService {
         let image = upload.image
         let body: [UInt8]
         var headers: HTTPHeaders
+        let timing: String
         if json {
-            body = try await compute { session in
+            (body, timing) = try await compute { session in
                 let output = try session.explain(image, model: model, options: options, render: false)
                 var timings = output.timings
                 let start = ContinuousClock.now
@@ -32,7 +33,7 @@ extension GradCAMService {
             }
             headers = ["Content-Type": "application/json"]
         } else {
-            let (png, document) = try await compute { session in
+            let ((png, document), pngTiming) = try await compute { session in
                 let output = try session.explain(image, model: model, options: options, render: true)
                 var timings = output.timings
                 let start = ContinuousClock.now
@@ -42,6 +43,7 @@ extension GradCAMService {
                 return ((bytes, output.document), timings)
             }
             body = png
+            timing = pngTiming
             headers = ["Content-Type": "image/png"]
             let e = document.explanations[0]
             headers["X-Gradcam-Model"] = document.model
@@ -54,6 +56,7 @@ extension GradCAMService {
             headers["X-Gradcam-Zero"] = String(e.zero)
             if let peak = e.peak { headers["X-Gradcam-Peak"] = "\(peak.x),\(peak.y)" }
         }
+        headers["Server-Timing"] = timing
         return HTTPResponse(status: .ok, headers: headers, body: body)
     }
 
@@ -77,11 +80,13 @@ extension GradCAMService {
         let model = try self.model(p)
         let top = try p.int("top", in: 1...1000) ?? 5
         let image = upload.image
-        let body = try await compute { session in
+        let (body, timing) = try await compute { session in
             let (document, timings) = try session.predict(image, model: model, top: top)
             return (try DocumentEncoding.json(document), timings)
         }
-        return .json(bytes: body)
+        var response = HTTPResponse.json(bytes: body)
+        response.headers["Server-Timing"] = timing
+        return response
     }
 
     private func model(_ p: RequestParameters) throws -> LoadedModel {

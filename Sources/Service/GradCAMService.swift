@@ -55,9 +55,10 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         return response
     }
 
-    /// Checks the API key where one is needed: on POST requests, or on all with `protectAll`.
+    /// Checks the API key where one is needed: on POST requests, or on all with `protectAll`
+    /// except the demo page itself (it holds no data, and asks the user for the key).
     private func authorize(_ request: HTTPRequest) throws {
-        guard let keys = configuration.apiKeys, configuration.protectAll || request.method == "POST" else { return }
+        guard let keys = configuration.apiKeys, request.method == "POST" || (configuration.protectAll && request.path != "/") else { return }
         guard keys.accepts(authorization: request.headers["Authorization"]) else {
             throw ServiceError(.unauthorized, "unauthorized",
                                request.headers["Authorization"] == nil ? "this endpoint needs an API key: send Authorization: Bearer <key>"
@@ -127,13 +128,20 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         return try .json(ModelList(models: registry.models.map(ModelList.Summary.init), unavailable: unavailable))
     }
 
+    /// An unknown name in the path is a missing resource (404), not a bad parameter (400).
     private func modelDetail(_ name: String) throws -> HTTPResponse {
-        let model = try models().model(named: name)
-        return try .json(ModelDetail(model))
+        let registry = try models()
+        do {
+            return try .json(ModelDetail(registry.model(named: name)))
+        } catch let error as ModelError {
+            guard case .unknownModel = error else { throw error }
+            throw ServiceError(.notFound, "unknown_model", "\(error)")
+        }
     }
 
-    /// Runs `job` on a worker within the request's deadline, recording stage times.
-    func compute<T: Sendable>(_ job: @escaping @Sendable (ExplainSession) throws -> (T, PipelineTimings)) async throws -> T {
+    /// Runs `job` on a worker within the request's deadline, recording stage times; returns
+    /// the result and a `Server-Timing` header value naming them.
+    func compute<T: Sendable>(_ job: @escaping @Sendable (ExplainSession) throws -> (T, PipelineTimings)) async throws -> (T, String) {
         let (result, timings) = try await pool.run(deadline: clock.now + configuration.timeout) { session in
             session.pixelLimit = self.configuration.maxImagePixels
             return try job(session)
@@ -141,7 +149,8 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         for (stage, duration) in timings.stages where duration > .zero {
             metrics.record(stage: stage, seconds: duration.seconds)
         }
-        return result
+        let serverTiming = timings.stages.map { String(format: "%@;dur=%.1f", $0.name, $0.duration.seconds * 1000) }
+        return (result, serverTiming.joined(separator: ", "))
     }
 }
 

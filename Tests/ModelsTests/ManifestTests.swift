@@ -132,3 +132,51 @@ import Testing
         #expect(try #require(registry.failures.first).error == .invalidPreprocessing("std and scale must be positive and finite"))
     }
 }
+
+/// The fields `models/fetch` reads (`url`, `size`), and the manifest that ships in `models/`.
+@Suite struct ManifestFetchFieldTests {
+    static let modelsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../models").standardizedFileURL.path
+
+    @Test func urlAndSizeAreRead() throws {
+        let text = #"{"models": [{"name": "a", "file": "a.onnx", "size": 1048576, "url": "https://example.com/m/a.onnx"}]}"#
+        let entry = try #require(try Manifest(data: Data(text.utf8), path: "manifest.json").entries.first)
+        #expect(entry.size == 1_048_576)
+        #expect(entry.url == "https://example.com/m/a.onnx")
+    }
+
+    @Test(arguments: [
+        (#"{"models": [{"name": "a", "file": "a.onnx", "url": "ftp://example.com/a.onnx"}]}"#, #""url" must start with https:// or http://"#),
+        (#"{"models": [{"name": "a", "file": "a.onnx", "url": 7}]}"#, #""url" must be a string"#),
+        (#"{"models": [{"name": "a", "file": "a.onnx", "size": 0}]}"#, #""size" must be a positive number of bytes"#),
+        (#"{"models": [{"name": "a", "file": "a.onnx", "size": "big"}]}"#, #""size" must be an integer"#),
+    ])
+    func badURLOrSizeIsRefused(_ text: String, _ message: String) {
+        #expect {
+            _ = try Manifest(data: Data(text.utf8), path: "manifest.json")
+        } throws: { error in
+            "\(error)".contains(message) && "\(error)".contains("entry 1")
+        }
+    }
+
+    /// `models/manifest.json` parses, every downloadable entry carries what `models/fetch`
+    /// verifies, and every labels file it names is in `models/`.
+    @Test func shippedManifestIsValid() throws {
+        let manifest = try Manifest.load(path: (Self.modelsDirectory as NSString).appendingPathComponent("manifest.json"))
+        #expect(Set(manifest.entries.map(\.name)).isSuperset(of: ["vgg16", "alexnet"]))
+        for entry in manifest.entries {
+            if entry.url != nil {
+                #expect(entry.sha256 != nil && entry.size != nil, "\(entry.name): a url needs sha256 and size")
+            }
+            if let labels = entry.labels {
+                let path = (Self.modelsDirectory as NSString).appendingPathComponent(labels)
+                #expect(FileManager.default.fileExists(atPath: path), "\(entry.name): \(labels) is not in models/")
+            }
+        }
+    }
+
+    @Test func shippedImageNetLabelsAreTheThousandClassesInIndexOrder() throws {
+        let labels = try Labels.load(path: (Self.modelsDirectory as NSString).appendingPathComponent("imagenet.labels"), expectedCount: 1000)
+        #expect(labels[0] == "tench" && labels[242] == "boxer" && labels[282] == "tiger cat" && labels[999] == "toilet tissue")
+    }
+}

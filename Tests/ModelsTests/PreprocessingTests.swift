@@ -28,7 +28,7 @@ import Testing
                               resize: .centerCrop)
         // 640x480: the shorter side becomes 256 (factor 1.875), the 224 crop covers 420x420 of the original.
         #expect(p.visibleRegion(imageWidth: 640, imageHeight: 480) == Region(x: 110, y: 30, width: 420, height: 420))
-        #expect(p.minimumDecodeSize(imageWidth: 640, imageHeight: 480) == (256, 256))
+        #expect(p.minimumDecodeSize() == (256, 256))
         let x = p.tensor(from: Image(width: 640, height: 480, pixels: [UInt8](repeating: 7, count: 640 * 480 * 3)))
         #expect(x.shape == [1, 3, 224, 224] && x.floats.allSatisfy { $0 == 7 })
     }

@@ -4,15 +4,29 @@
 /// `Y[n, m, i, j] = B[m] + Σ_{c, p, q} W[m, c, p, q] · X[n, g·C/group + c, i·sH + p·dH − padT, j·sW + q·dW − padL]`
 /// where `g = m / (M / group)`.
 ///
-/// Forward: im2col, then one GEMM per group and image. VJP with respect to `X`:
-/// `dCol = Wᵀ · dY`, then col2im (the convolution with the flipped, transposed kernel).
+/// Forward: Winograd F(4x4, 3x3) for 3x3, stride-1, undilated, ungrouped kernels whose
+/// weights are constant (prepared once by `preparing(weights:)`); otherwise im2col, then
+/// one GEMM per group and image. VJP with respect to `X`: the same Winograd path with the
+/// flipped kernel, or `dCol = Wᵀ · dY` then col2im.
 public struct Conv: Operator {
     public var window: Window
     public var group: Int
+    /// The constant weights in the Winograd domain, when the kernel qualifies.
+    public private(set) var winograd: WinogradKernel?
 
     public init(window: Window, group: Int = 1) {
         self.window = window
         self.group = group
+    }
+
+    /// This convolution with its fast path prepared for constant `weights` `[M, C/group, kH, kW]`.
+    public func preparing(weights: Tensor) -> Conv {
+        var prepared = self
+        let s = weights.shape
+        if s.count == 4, s[2] == 3, s[3] == 3, group == 1, weights.elementType == .float32 {
+            prepared.winograd = WinogradKernel(weights: weights.floats, outChannels: s[0], inChannels: s[1])
+        }
+        return prepared
     }
 
     public var opType: String { "Conv" }
@@ -30,6 +44,15 @@ public struct Conv: Operator {
         var outPlane: Int { geometry.outH * geometry.outW }
         var inPlane: Int { geometry.inH * geometry.inW }
         /// A 1x1, stride-1, unpadded kernel needs no unfolding: the image is its own column matrix.
+        /// Whether the prepared Winograd kernel applies: 3x3, stride 1, no dilation, at most 2
+        /// cells of leading padding (so the input gradient's padding `2 − pad` is not negative).
+        func winograd(_ kernel: WinogradKernel?) -> WinogradKernel? {
+            let g = geometry
+            guard let kernel, kernel.outChannels == m, kernel.inChannels == c, g.kernelH == 3, g.kernelW == 3,
+                  g.strideH == 1, g.strideW == 1, g.dilationH == 1, g.dilationW == 1,
+                  g.padTop <= 2, g.padLeft <= 2 else { return nil }
+            return kernel
+        }
         var isPointwise: Bool {
             let g = geometry
             return g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1
@@ -62,6 +85,20 @@ public struct Conv: Operator {
             throw EngineError.invalid(op: opType, "bias has \(bias.count) values for \(p.m) output channels")
         }
         outputs[0].reset(shape: [p.n, p.m] + window.outputSpatialShape(p.geometry))
+        if let kernel = p.winograd(winograd) {
+            let g = p.geometry
+            x.floats.withUnsafeBufferPointer { xp in
+                outputs[0].floats.withUnsafeMutableBufferPointer { yp in
+                    (bias?.floats ?? []).withUnsafeBufferPointer { bp in
+                        Winograd.convolve(xp.baseAddress!, images: p.n, height: g.inH, width: g.inW,
+                                          padTop: g.padTop, padLeft: g.padLeft, outHeight: g.outH, outWidth: g.outW,
+                                          kernel: kernel, transposed: false, bias: bias == nil ? nil : bp.baseAddress,
+                                          into: yp.baseAddress!, workspace: workspace)
+                    }
+                }
+            }
+            return
+        }
         let col = p.isPointwise ? nil : workspace.scratch(0, count: p.k * p.outPlane)
         x.floats.withUnsafeBufferPointer { xp in
             w.floats.withUnsafeBufferPointer { wp in
@@ -96,6 +133,18 @@ public struct Conv: Operator {
         let replicas = gradient.shape[0]
         var dx = Tensor.zeros([replicas] + x.shape.dropFirst())
         let workspace = context.workspace
+        if let kernel = p.winograd(winograd) {
+            // The input gradient is the correlation of dY, padded by 2 − pad, with the flipped kernel.
+            let g = p.geometry
+            gradient.floats.withUnsafeBufferPointer { dyp in
+                dx.floats.withUnsafeMutableBufferPointer { dxp in
+                    Winograd.convolve(dyp.baseAddress!, images: replicas, height: g.outH, width: g.outW,
+                                      padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, outHeight: g.inH, outWidth: g.inW,
+                                      kernel: kernel, transposed: true, bias: nil, into: dxp.baseAddress!, workspace: workspace)
+                }
+            }
+            return [dx]
+        }
         let dcol = p.isPointwise ? nil : workspace.scratch(0, count: p.k * p.outPlane)
         gradient.floats.withUnsafeBufferPointer { dyp in
             w.floats.withUnsafeBufferPointer { wp in

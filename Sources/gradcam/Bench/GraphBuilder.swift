@@ -1,8 +1,8 @@
-import Foundation
 import Tensor
 
-/// Builds classifier graphs in code, with seeded random weights (He-normal, as
-/// PyTorch's `kaiming_normal_` for ReLU networks), for benchmarks that need no files.
+/// Builds classifier graphs in code, with seeded random weights (He-uniform: uniform in
+/// `±√(6 / fan_in)`, PyTorch's `kaiming_uniform_` for ReLU networks), for benchmarks that
+/// need no files.
 struct GraphBuilder {
     private(set) var graph = Graph()
     private var random: SplitMix64
@@ -23,10 +23,10 @@ struct GraphBuilder {
     mutating func conv(_ x: ValueID, _ inChannels: Int, _ outChannels: Int, kernel k: Int, stride: Int = 1,
                        pad: Int, groups: Int = 1, relu: Bool = true, name: String) throws -> ValueID {
         let fanIn = inChannels / groups * k * k
-        let w = weights([outChannels, inChannels / groups, k, k], std: (2 / Float(fanIn)).squareRoot(), name: "\(name).weight")
-        let b = weights([outChannels], std: 0.01, name: "\(name).bias")
+        let w = weights([outChannels, inChannels / groups, k, k], bound: (6 / Float(fanIn)).squareRoot(), name: "\(name).weight")
+        let b = weights([outChannels], bound: 0.01, name: "\(name).bias")
         let window = try Window(kernel: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], op: "Conv")
-        let y = node(Conv(window: window, group: groups), [x, w, b], name: name)
+        let y = node(Conv(window: window, group: groups).preparing(weights: graph.constants[w]!), [x, w, b], name: name)
         return relu ? node(Relu(), [y], name: "\(name).relu") : y
     }
 
@@ -40,8 +40,8 @@ struct GraphBuilder {
 
     /// `y = x Wᵀ + b` with `W [out, in]`, then optionally ReLU.
     mutating func linear(_ x: ValueID, _ inFeatures: Int, _ outFeatures: Int, relu: Bool, name: String) -> ValueID {
-        let w = weights([outFeatures, inFeatures], std: (2 / Float(inFeatures)).squareRoot(), name: "\(name).weight")
-        let b = weights([outFeatures], std: 0.01, name: "\(name).bias")
+        let w = weights([outFeatures, inFeatures], bound: (6 / Float(inFeatures)).squareRoot(), name: "\(name).weight")
+        let b = weights([outFeatures], bound: 0.01, name: "\(name).bias")
         let y = node(Gemm(transB: true), [x, w, b], name: name)
         return relu ? node(Relu(), [y], name: "\(name).relu") : y
     }
@@ -56,13 +56,13 @@ struct GraphBuilder {
         return output
     }
 
-    private mutating func weights(_ shape: [Int], std: Float, name: String) -> ValueID {
-        let values = (0..<shape.reduce(1, *)).map { _ in random.normal() * std }
+    private mutating func weights(_ shape: [Int], bound: Float, name: String) -> ValueID {
+        let values = (0..<shape.reduce(1, *)).map { _ in (2 * random.uniform() - 1) * bound }
         return graph.addConstant(named: name, Tensor(shape: shape, floats: values))
     }
 }
 
-/// A small, fast, seeded generator (Steele et al.'s SplitMix64) with Box-Muller normals.
+/// A small, fast, seeded generator (Steele et al.'s SplitMix64).
 struct SplitMix64 {
     private var state: UInt64
 
@@ -79,10 +79,5 @@ struct SplitMix64 {
     /// Uniform in (0, 1].
     mutating func uniform() -> Float {
         Float(next() >> 40 + 1) / Float(1 << 24)
-    }
-
-    mutating func normal() -> Float {
-        let u = uniform(), v = uniform()
-        return (-2 * logf(u)).squareRoot() * cosf(2 * .pi * v)
     }
 }

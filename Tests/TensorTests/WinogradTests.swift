@@ -1,0 +1,83 @@
+import Testing
+@testable import Tensor
+
+/// The Winograd F(4x4, 3x3) path of `Conv` against its im2col path: the same convolution
+/// computed two ways, forward and input gradient (which reuses the forward transform
+/// through the flip permutation), over sizes that leave partial tiles, every padding the
+/// path accepts, batches, replicas, and more tiles than one chunk. (The im2col path is
+/// itself checked against finite differences in `ConvTests`.) Tolerance: 1e-5 of the
+/// largest value, F(4x4, 3x3)'s rounding in Float (measured 2-5e-6 in `tools/winograd`).
+@Suite struct WinogradTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let batch, channels, outChannels, height, width: Int
+        let pads: [Int]
+        var testDescription: String { "N\(batch) C\(channels)->\(outChannels) \(height)x\(width) pads \(pads)" }
+    }
+
+    static let cases: [Case] = [
+        Case(batch: 1, channels: 3, outChannels: 4, height: 8, width: 8, pads: [1, 1, 1, 1]),
+        Case(batch: 2, channels: 5, outChannels: 7, height: 9, width: 13, pads: [1, 1, 1, 1]),
+        Case(batch: 1, channels: 4, outChannels: 3, height: 6, width: 6, pads: [0, 0, 0, 0]),
+        Case(batch: 1, channels: 2, outChannels: 2, height: 7, width: 5, pads: [2, 0, 1, 2]),
+        Case(batch: 1, channels: 16, outChannels: 8, height: 14, width: 14, pads: [1, 1, 1, 1]),
+        Case(batch: 1, channels: 1, outChannels: 1, height: 3, width: 3, pads: [1, 1, 1, 1]),
+    ]
+
+    func convolutions(_ c: Case) throws -> (plain: Conv, fast: Conv, inputs: [Tensor?]) {
+        var random = TestRandom(seed: UInt64(c.channels * 31 + c.height))
+        let weights = random.tensor([c.outChannels, c.channels, 3, 3])
+        let plain = Conv(window: try Window(kernel: [3, 3], pads: c.pads, op: "Conv"))
+        let fast = plain.preparing(weights: weights)
+        #expect(fast.winograd != nil)
+        let inputs: [Tensor?] = [random.tensor([c.batch, c.channels, c.height, c.width]), weights, random.tensor([c.outChannels])]
+        return (plain, fast, inputs)
+    }
+
+    @Test(arguments: cases)
+    func forwardMatchesIm2col(_ c: Case) throws {
+        let (plain, fast, inputs) = try convolutions(c)
+        let expected = try forward(plain, inputs)[0], actual = try forward(fast, inputs, threads: 2)[0]
+        #expect(actual.shape == expected.shape)
+        #expect(relativeError(actual, expected) <= 1e-5)
+    }
+
+    @Test(arguments: cases)
+    func inputGradientMatchesIm2col(_ c: Case) throws {
+        let (plain, fast, inputs) = try convolutions(c)
+        let output = try forward(plain, inputs)[0]
+        var random = TestRandom(seed: 9)
+        // Three replicas through a batch-1 forward; otherwise an ordinary gradient of the batch.
+        let gradient = random.tensor(c.batch == 1 ? [3] + output.shape.dropFirst() : output.shape)
+        let expected = try backward(plain, inputs, gradient: gradient, wrt: [0])[0]
+        let actual = try backward(fast, inputs, gradient: gradient, wrt: [0], threads: 2)[0]
+        #expect(actual.shape == expected.shape)
+        #expect(relativeError(actual, expected) <= 1e-5)
+    }
+
+    @Test func manyTilesSpanSeveralChunks() throws {
+        // 36 values per tile and channel exceed the chunk budget: several chunks of tiles.
+        let c = Case(batch: 2, channels: 64, outChannels: 4, height: 128, width: 124, pads: [1, 1, 1, 1])
+        #expect(36 * 64 * c.batch * (128 / 4) * (124 / 4) > Winograd.chunkBudget)
+        let (plain, fast, inputs) = try convolutions(c)
+        #expect(relativeError(try forward(fast, inputs, threads: 2)[0], try forward(plain, inputs)[0]) <= 1e-5)
+    }
+
+    @Test func otherKernelsKeepIm2col() throws {
+        var random = TestRandom(seed: 3)
+        let strided = Conv(window: try Window(kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], op: "Conv"))
+            .preparing(weights: random.tensor([4, 3, 3, 3]))
+        // Prepared, but stride 2 does not qualify: the result must still be right.
+        let x = random.tensor([1, 3, 9, 9]), w = random.tensor([4, 3, 3, 3])
+        let plain = Conv(window: strided.window)
+        #expect(try forward(strided.preparing(weights: w), [x, w])[0].floats == forward(plain, [x, w])[0].floats)
+        #expect(Conv(window: try Window(kernel: [5, 5], op: "Conv")).preparing(weights: random.tensor([2, 2, 5, 5])).winograd == nil)
+        #expect(Conv(window: try Window(kernel: [3, 3], op: "Conv"), group: 2).preparing(weights: random.tensor([2, 1, 3, 3])).winograd == nil)
+    }
+}
+
+/// `max |a − b| / max |b|`; shapes must match.
+func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
+    guard a.shape == b.shape else { return .infinity }
+    let scale = b.floats.map(abs).max() ?? 0
+    return (zip(a.floats, b.floats).map { abs($0 - $1) }.max() ?? 0) / max(scale, .leastNormalMagnitude)
+}
