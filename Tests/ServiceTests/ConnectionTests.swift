@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+
+/// The server's HTTP/1.1 behaviour and limits as the service's clients meet them:
+/// keep-alive, pipelining, chunked uploads, 100-continue, 400/413/431/408 and close,
+/// with the service answering a normal request after each.
+@Suite struct ConnectionTests {
+    private static let predict = "/predict?model=vgg16_small&top=1"
+
+    /// A normal `POST /predict` on a new connection succeeds.
+    private func stillPredicts(_ port: Int) async throws -> Bool {
+        try await post(port, Self.predict, raw: Fixture.png, contentType: "image/png").status == 200
+    }
+
+    @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
+        try await withSharedService { port in
+            let client = try WireClient(port: port)
+            for _ in 0..<3 {
+                let reply = try await client.exchange(request("POST", Self.predict, headers: [("Content-Type", "image/png")], body: Fixture.png))
+                #expect(reply.status == 200)
+                #expect(reply.header("Connection") == nil)
+            }
+            #expect(try await client.exchange(request("GET", "/healthz")).status == 200)
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await withSharedService { port in
+            let client = try WireClient(port: port)
+            await client.send(request("POST", Self.predict, headers: [("Content-Type", "image/png")], body: Fixture.png)
+                + request("GET", "/healthz")
+                + request("POST", "/gradcam?model=alexnet_small&format=json", headers: [("Content-Type", "image/jpeg")], body: Fixture.jpeg)
+                + request("GET", "/nope"))
+            let first = try await client.read()
+            #expect(first.status == 200)
+            #expect(first.text.hasPrefix(#"{"image""#))
+            #expect(try await client.read().text == "ok\n")
+            let third = try await client.read()
+            #expect(third.status == 200)
+            #expect(third.text.contains(#""method":"gradcam""#))
+            #expect(try await client.read().status == 404)
+        }
+    }
+
+    @Test func acceptsAChunkedUpload() async throws {
+        try await withSharedService { port in
+            var body: [UInt8] = []
+            var rest = Fixture.png[...]
+            while !rest.isEmpty {
+                let chunk = rest.prefix(300)
+                body += Array((String(chunk.count, radix: 16) + ";ext=1\r\n").utf8) + chunk + Array("\r\n".utf8)
+                rest = rest.dropFirst(chunk.count)
+            }
+            body += Array("0\r\n\r\n".utf8)
+            let head = request("POST", Self.predict, headers: [("Content-Type", "image/png"), ("Transfer-Encoding", "chunked")])
+            let reply = try await WireClient(port: port).exchange(head + body)
+            #expect(reply.status == 200)
+        }
+    }
+
+    @Test func malformedChunkingIs400AndClose() async throws {
+        try await withSharedService { port in
+            let client = try WireClient(port: port)
+            let head = request("POST", Self.predict, headers: [("Content-Type", "image/png"), ("Transfer-Encoding", "chunked")])
+            let reply = try await client.exchange(head + Array("zz\r\nhello\r\n0\r\n\r\n".utf8))
+            #expect(reply.status == 400)
+            #expect(reply.errorCode == "bad_request")
+            #expect(reply.header("Connection") == "close")
+            #expect(await client.closes())
+            #expect(try await stillPredicts(port))
+        }
+    }
+
+    @Test func expectContinueGetsAnInterimAnswerThenTheResult() async throws {
+        try await withSharedService { port in
+            let client = try WireClient(port: port)
+            var head = "POST \(Self.predict) HTTP/1.1\r\nHost: t\r\nContent-Type: image/png\r\n"
+            head += "Content-Length: \(Fixture.png.count)\r\nExpect: 100-continue\r\n\r\n"
+            await client.send(head)
+            #expect(try await client.read().status == 100)
+            await client.send(Fixture.png)
+            let reply = try await client.read()
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+    }
+
+    @Test func expectContinueOverTheBodyLimitIs413BeforeTheBody() async throws {
+        try await withSharedService { port in
+            let client = try WireClient(port: port)
+            await client.send("POST \(Self.predict) HTTP/1.1\r\nHost: t\r\nContent-Type: image/png\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n")
+            let reply = try await client.read()
+            #expect(reply.status == 413)
+            #expect(reply.errorCode == "content_too_large")
+            #expect(await client.closes())
+            #expect(try await stillPredicts(port))
+        }
+    }
+
+    @Test func anOversizedHeaderSectionIs431() async throws {
+        try await withSharedService { port in
+            let client = try WireClient(port: port)
+            let reply = try await client.exchange(request("POST", Self.predict, headers: [("X-Pad", String(repeating: "p", count: 5000))], body: Fixture.png))
+            #expect(reply.status == 431)
+            #expect(reply.errorCode == "header_fields_too_large")
+            #expect(await client.closes())
+            #expect(try await stillPredicts(port))
+        }
+    }
+
+    @Test func anOversizedBodyIs413() async throws {
+        try await withSharedService { port in
+            let client = try WireClient(port: port)
+            let body = Fixture.png + [UInt8](repeating: 0, count: 300 * 1024)
+            let reply = try await client.exchange(request("POST", Self.predict, headers: [("Content-Type", "image/png")], body: body))
+            #expect(reply.status == 413)
+            #expect(reply.errorCode == "content_too_large")
+            #expect(await client.closes())
+            #expect(try await stillPredicts(port))
+        }
+    }
+
+    @Test func aParseErrorIs400AndClose() async throws {
+        try await withSharedService { port in
+            let client = try WireClient(port: port)
+            let reply = try await client.exchange(Array("POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8))
+            #expect(reply.status == 400)
+            #expect(reply.errorCode == "bad_request")
+            #expect(await client.closes())
+            #expect(try await stillPredicts(port))
+        }
+    }
+
+    @Test func aSlowlorisHeaderTrickleIsCutOffAtTheDeadline() async throws {
+        try await withService(http: .testing) { _, port in
+            let client = try WireClient(port: port)
+            let start = ContinuousClock.now
+            // Each byte arrives well within any idle timeout; only the header deadline stops it.
+            let trickler = Task.detached {
+                await client.send("POST \(Self.predict) HTTP/1.1\r\nHost: t\r\n")
+                for _ in 0..<60 {
+                    guard await client.send("X") else { return }
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let closed = await client.closes()
+            let elapsed = ContinuousClock.now - start
+            trickler.cancel()
+            #expect(closed)
+            #expect(elapsed >= .milliseconds(500) && elapsed < .seconds(2), "closed after \(elapsed)")
+            #expect(try await stillPredicts(port))
+        }
+    }
+
+    @Test func aStalledBodyIsCutOff() async throws {
+        try await withService(http: .testing) { _, port in
+            let client = try WireClient(port: port)
+            await client.send(request("POST", Self.predict, headers: [("Content-Type", "image/png"), ("Content-Length", "\(Fixture.png.count)")]))
+            await client.send(Array(Fixture.png.prefix(100)))
+            let reply = try await client.read()
+            #expect(reply.status == 408)
+            #expect(await client.closes())
+            #expect(try await stillPredicts(port))
+        }
+    }
+
+    @Test func anIdleKeepAliveConnectionIsClosed() async throws {
+        try await withService(http: .testing) { _, port in
+            let client = try WireClient(port: port)
+            #expect(try await client.exchange(request("GET", "/healthz")).status == 200)
+            let start = ContinuousClock.now
+            #expect(await client.closes())
+            let idle = ContinuousClock.now - start
+            #expect(idle >= .milliseconds(1500) && idle < .seconds(6))
+        }
+    }
+}

@@ -1,0 +1,161 @@
+"""Side-by-side timing of one Grad-CAM on VGG16 and AlexNet (see bench/compare).
+
+pytorch-grad-cam (GradCAM, GuidedBackpropReLUModel, optionally ScoreCAM) and onnxruntime's
+forward pass run in this process with `--threads` threads; our engine runs in its own
+process through `gradcam bench` (in-process timings, same ONNX files, same image). Every
+figure is a median over `--runs` calls after `--warmup` calls. Our figure is the compute a
+request pays for (forward + backward + map); the PyTorch side is given the preprocessed
+tensor, so decoding and encoding are left out of both (ours are printed separately).
+"""
+import argparse
+import copy
+import json
+import pathlib
+import statistics
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import onnxruntime as ort
+import torch
+import torchvision
+from PIL import Image
+from pytorch_grad_cam import GradCAM, GuidedBackpropReLUModel, ScoreCAM
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+IMAGE = ROOT / "Tests/Fixtures/images/chelsea_224.png"
+MEAN, STD = np.array([0.485, 0.456, 0.406], np.float32), np.array([0.229, 0.224, 0.225], np.float32)
+# The layer explained: the last convolution's ReLU (torchvision module index).
+LAYERS = {"vgg16": 29, "alexnet": 11}
+
+
+def median_seconds(call, runs, warmup):
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def build(name):
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(weights=None).eval()
+    return model
+
+
+def export(model, path):
+    x = torch.zeros(1, 3, 224, 224)
+    torch.onnx.export(model, x, str(path), input_names=["input"], output_names=["logits"], opset_version=17,
+                      dynamo=False, dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+
+
+def image_tensor():
+    pixels = np.asarray(Image.open(IMAGE).convert("RGB"), np.float32) / 255
+    return torch.from_numpy(((pixels - MEAN) / STD).transpose(2, 0, 1)[None].copy())
+
+
+def time_pytorch(name, model, x, args):
+    layer = model.features[LAYERS[name]]
+    with torch.no_grad():
+        target = int(model(x).argmax())
+    targets = [ClassifierOutputTarget(target)]
+    gradcam = GradCAM(model=model, target_layers=[layer])
+    result = {"gradcam": median_seconds(lambda: gradcam(input_tensor=x, targets=targets), args.runs, args.warmup)}
+    # The guided model swaps every ReLU; a copy keeps the other methods' hooks intact.
+    guided = GuidedBackpropReLUModel(model=copy.deepcopy(model), device="cpu")
+    result["guided-backprop"] = median_seconds(lambda: guided(x, target_category=target), args.runs, args.warmup)
+    result["gradcam+guided-backprop"] = result["gradcam"] + result["guided-backprop"]
+    if args.scorecam:
+        scorecam = ScoreCAM(model=model, target_layers=[layer])
+        result["scorecam"] = median_seconds(lambda: scorecam(input_tensor=x, targets=targets), 1, 0)
+    with torch.no_grad():
+        result["forward"] = median_seconds(lambda: model(x), args.runs, args.warmup)
+    return result
+
+
+def time_onnxruntime(path, x, args):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    feed = {"input": x.numpy()}
+    return median_seconds(lambda: session.run(None, feed), args.runs, args.warmup)
+
+
+def time_ours(path, args, methods):
+    command = [args.gradcam, "bench", "--model", str(path), "--image", str(IMAGE), "--runs", str(args.runs),
+               "--warmup", str(args.warmup), "--threads", str(args.threads), "--format", "json"]
+    for method in methods:
+        command += ["--method", method]
+    document = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    result = {}
+    for item in document["results"]:
+        stages = item["median_ms"]
+        result[item["method"]] = (stages["forward"] + stages["backward"] + stages["map"]) / 1000
+        result[item["method"] + " (whole request)"] = stages["total"] / 1000
+        result["forward"] = item["forward_only_ms"] / 1000
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gradcam", required=True, help="the gradcam executable")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--scorecam", action="store_true", help="also time Score-CAM (VGG16: minutes per call)")
+    parser.add_argument("--keep", type=pathlib.Path, help="write the ONNX files here (default: a temporary folder)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    x = image_tensor()
+    print(f"torch {torch.__version__}, onnxruntime {ort.__version__}, {args.threads} threads, "
+          f"median of {args.runs} after {args.warmup} warm-up", flush=True)
+
+    rows = []
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.keep or pathlib.Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("vgg16", "alexnet"):
+            model = build(name)
+            path = folder / f"{name}.onnx"
+            if not path.exists():
+                export(model, path)
+            methods = ["gradcam", "guided-gradcam"] + (["scorecam"] if args.scorecam else [])
+            ours = time_ours(path, args, methods)
+            theirs = time_pytorch(name, model, x, args)
+            onnx_forward = time_onnxruntime(path, x, args)
+            rows.append((name, ours, theirs, onnx_forward))
+            print(f"{name}: ours {ours}\n  pytorch-grad-cam {theirs}\n  onnxruntime forward {onnx_forward:.4f}", flush=True)
+
+    print("\n| model | what | ours (s) | reference (s) | ratio |\n|---|---|---|---|---|")
+    goals = []
+    for name, ours, theirs, onnx_forward in rows:
+        pairs = [("gradcam", "gradcam", "pytorch-grad-cam GradCAM"),
+                 ("guided-gradcam", "gradcam+guided-backprop", "pytorch-grad-cam GradCAM + GuidedBackprop"),
+                 ("forward", "forward", "PyTorch forward")]
+        if args.scorecam:
+            pairs.append(("scorecam", "scorecam", "pytorch-grad-cam ScoreCAM"))
+        for mine, reference, label in pairs:
+            ratio = theirs[reference] / ours[mine]
+            print(f"| {name} | {mine} vs {label} | {ours[mine]:.4f} | {theirs[reference]:.4f} | {ratio:.2f}x |")
+        print(f"| {name} | gradcam vs onnxruntime forward alone | {ours['gradcam']:.4f} | {onnx_forward:.4f} | "
+              f"{onnx_forward / ours['gradcam']:.2f}x |")
+        print(f"| {name} | forward vs onnxruntime forward | {ours['forward']:.4f} | {onnx_forward:.4f} | "
+              f"{onnx_forward / ours['forward']:.2f}x |")
+        goals.append((f"{name} gradcam >= 4x pytorch-grad-cam", theirs["gradcam"] / ours["gradcam"] >= 4))
+        if name == "vgg16":
+            goals.append(("vgg16 guided-gradcam >= 4x GradCAM + GuidedBackprop",
+                          theirs["gradcam+guided-backprop"] / ours["guided-gradcam"] >= 4))
+            goals.append(("vgg16 gradcam no slower than onnxruntime's forward", ours["gradcam"] <= onnx_forward))
+    print()
+    for goal, met in goals:
+        print(f"{'met ' if met else 'MISSED'}  {goal}")
+
+
+if __name__ == "__main__":
+    main()
