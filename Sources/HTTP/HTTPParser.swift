@@ -82,6 +82,12 @@ struct RequestParser {
         while true {
             switch phase {
             case .requestLine:
+                // A request starts with a method token (or a stray CRLF): anything else, such as a
+                // TLS ClientHello, is refused at its first byte instead of at the header deadline.
+                if buffer.count > 0, buffer[0] != UInt8(ascii: "\r"), buffer[0] != UInt8(ascii: "\n"),
+                   !Syntax.isTokenByte(buffer[0]) {
+                    throw .badRequest("Not an HTTP request: it does not start with a method (TLS sent to a plain HTTP port?).")
+                }
                 switch try lines.read(&buffer, maxLength: limits.maxTargetLength + Self.requestLineOverhead) {
                 case .incomplete:
                     return .needMoreData

@@ -21,7 +21,8 @@ public final class ExplainSession {
         public var image: Image
         /// Per class: the map over the image (not for guided backpropagation).
         public var overlays: [Image]
-        /// Guided methods, per class: the guided gradient (guided backprop, or times Grad-CAM) as an image.
+        /// Guided methods, per class: the guided gradient (guided backprop, or times Grad-CAM) as an
+        /// image at the input's size.
         public var guidedImages: [Image]
         /// Guided Grad-CAM only, per class: the plain guided backpropagation image.
         public var guidedBackpropImages: [Image]
@@ -66,13 +67,12 @@ public final class ExplainSession {
             if options.method != .guidedBackprop {
                 overlays.append(try Rendering.overlay(item.heatmap, on: image, region: region, colormap: options.colormap, alpha: options.alpha))
             }
-            let bgr = model.preprocessing.color == .bgr
-            if let guided = item.guidedGradCAM ?? item.guidedGradient {
-                guidedImages.append(Rendering.gradientImage(guided, bgr: bgr))
+            func picture(_ gradient: Tensor) -> Image {
+                Rendering.gradientImage(gradient, bgr: model.preprocessing.color == .bgr, region: region,
+                                        imageWidth: image.width, imageHeight: image.height)
             }
-            if let plain = item.guidedGradient, item.guidedGradCAM != nil {
-                plainGuided.append(Rendering.gradientImage(plain, bgr: bgr))
-            }
+            if let guided = item.guidedGradCAM ?? item.guidedGradient { guidedImages.append(picture(guided)) }
+            if let plain = item.guidedGradient, item.guidedGradCAM != nil { plainGuided.append(picture(plain)) }
         }
         timings.map += clock.now - start
         let layerName = options.method.usesLayer ? layers.map(\.name).joined(separator: ",") : model.explainable.graph.name(of: model.explainable.input)

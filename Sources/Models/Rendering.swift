@@ -15,6 +15,16 @@ public enum Rendering {
         return image.pasting(try part.overlaid(with: heat, colormap: colormap, alpha: alpha), x: region.x, y: region.y)
     }
 
+    /// A guided gradient drawn over the `region` the model saw, at the input image's size
+    /// (`imageWidth x imageHeight`), neutral grey elsewhere, so every image the service
+    /// returns lines up pixel for pixel with the uploaded one. See `gradientImage(_:bgr:)`.
+    public static func gradientImage(_ gradient: Tensor, bgr: Bool, region: Region, imageWidth: Int, imageHeight: Int) -> Image {
+        let picture = gradientImage(gradient, bgr: bgr).resized(width: region.width, height: region.height)
+        if region.width == imageWidth && region.height == imageHeight { return picture }
+        let canvas = Image(width: imageWidth, height: imageHeight, pixels: [UInt8](repeating: 128, count: imageWidth * imageHeight * 3))
+        return canvas.pasting(picture, x: region.x, y: region.y)
+    }
+
     /// A guided gradient `[3, H, W]` as an RGB image, as pytorch-grad-cam's `deprocess_image`:
     /// `v = (g − mean) / (std + 1e-5) · 0.1 + 0.5`, clipped to [0, 1], times 255 (over all channels).
     /// Channels are in the model's colour order and are shown as RGB, reversed for BGR models.

@@ -50,8 +50,8 @@ import Testing
                 let reply = try await post(port, "/gradcam?model=vgg16_small&method=\(method)", raw: Fixture.png, contentType: "image/png")
                 #expect(reply.status == 200)
                 #expect(reply.header("X-Gradcam-Method") == method)
-                // The guided gradient is at the model's input size, not the overlay's.
-                #expect(Fixture.pngSize(reply.body).map { $0.width == 224 && $0.height == 224 } == true)
+                // Like the overlay, the guided image has the upload's size (37x23).
+                #expect(Fixture.pngSize(reply.body).map { $0.width == 37 && $0.height == 23 } == true)
             }
         }
     }

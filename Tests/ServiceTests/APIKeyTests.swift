@@ -1,0 +1,137 @@
+import Foundation
+import HTTP
+import Testing
+import Service
+
+/// The API key file and the `Authorization` check, without sockets (the end-to-end tests
+/// through `gradcam serve` are in integration/deploy/test_security.py).
+@Suite struct APIKeyTests {
+    /// A key file in a fresh temporary directory, removed after `body`.
+    private func withKeyFile(_ text: String, _ body: (String) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apikeys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("keys").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try body(path)
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func readsOneKeyPerLineSkippingCommentsAndBlankLines() throws {
+        try withKeyFile("# pipeline keys\n\n  alpha-key  \nbravo-key\r\n\t\n# charlie-key\n") { path in
+            let keys = try APIKeys(path: path)
+            #expect(keys.count == 2)
+            #expect(keys.accepts(authorization: "Bearer alpha-key"))
+            #expect(keys.accepts(authorization: "Bearer bravo-key"))
+            #expect(!keys.accepts(authorization: "Bearer charlie-key"))
+            #expect(!keys.accepts(authorization: "Bearer # charlie-key"))
+        }
+    }
+
+    @Test func acceptsOnlyABearerKeyThatMatchesExactly() throws {
+        try withKeyFile("s3cret-key\n") { path in
+            let keys = try APIKeys(path: path)
+            for valid in ["Bearer s3cret-key", "bearer s3cret-key", "BEARER s3cret-key", "Bearer  s3cret-key "] {
+                #expect(keys.accepts(authorization: valid), "\(valid)")
+            }
+            for invalid: String? in [nil, "", "Bearer", "Bearer ", "s3cret-key", "Basic s3cret-key", "Token s3cret-key",
+                                     "Bearer s3cret-ke", "Bearer s3cret-key2", "Bearer S3CRET-KEY", "Bearer s3cret-key extra",
+                                     "Bearers3cret-key"] {
+                #expect(!keys.accepts(authorization: invalid), "\(invalid ?? "nil")")
+            }
+        }
+    }
+
+    @Test func aFileWithoutKeysOrMissingIsRefusedAtStart() throws {
+        try withKeyFile("# Replace this comment with the API keys, one per line.\n\n") { path in
+            #expect(throws: APIKeys.Failure.self) { try APIKeys(path: path) }
+            do {
+                _ = try APIKeys(path: path)
+            } catch {
+                #expect("\(error)".contains("holds no key"))
+            }
+            #expect(throws: APIKeys.Failure.self) { try APIKeys(path: path + ".absent") }
+        }
+    }
+
+    @Test func reloadReplacesTheKeys() throws {
+        try withKeyFile("old-key\n") { path in
+            let keys = try APIKeys(path: path)
+            try write("new-key\nother-key\n", to: path)
+            try keys.reload()
+            #expect(keys.count == 2)
+            #expect(keys.accepts(authorization: "Bearer new-key"))
+            #expect(!keys.accepts(authorization: "Bearer old-key"))
+        }
+    }
+
+    @Test func aFailedReloadKeepsTheKeysInUse() throws {
+        try withKeyFile("kept-key\n") { path in
+            let keys = try APIKeys(path: path)
+            try write("# emptied by mistake\n", to: path)
+            #expect(throws: APIKeys.Failure.self) { try keys.reload() }
+            try FileManager.default.removeItem(atPath: path)
+            #expect(throws: APIKeys.Failure.self) { try keys.reload() }
+            #expect(keys.count == 1)
+            #expect(keys.accepts(authorization: "Bearer kept-key"))
+        }
+    }
+
+    @Test func errorsNameTheFileNeverAKey() throws {
+        try withKeyFile("visible-only-in-the-file\n") { path in
+            let keys = try APIKeys(path: path)
+            try write("\n", to: path)
+            do {
+                try keys.reload()
+                Issue.record("a reload of an empty file should fail")
+            } catch {
+                #expect("\(error)".contains(path))
+                #expect(!"\(error)".contains("visible-only-in-the-file"))
+            }
+        }
+    }
+
+    @Test func postsNeedAKeyAndHealthStaysOpenUnlessProtectAll() async throws {
+        try await withKeyFileAsync("service-key\n") { path in
+            for protectAll in [false, true] {
+                var settings = ServiceConfiguration(workers: 1, threadsPerWorker: 1)
+                settings.modelsDirectory = FileManager.default.temporaryDirectory.path
+                settings.apiKeys = try APIKeys(path: path)
+                settings.protectAll = protectAll
+                let service = GradCAMService(configuration: settings)
+                defer { service.shutdown() }
+
+                let anonymous = await service.respond(to: HTTPRequest(method: "POST", target: "/predict?model=x"))
+                #expect(anonymous.status.code == 401)
+                #expect(anonymous.headers["WWW-Authenticate"]?.hasPrefix("Bearer") == true)
+                let wrong = await service.respond(to: HTTPRequest(method: "POST", target: "/predict?model=x",
+                                                                  headers: ["Authorization": "Bearer nope"]))
+                #expect(wrong.status.code == 401)
+                // With the key the request gets past authorization (and fails later: no model).
+                let keyed = await service.respond(to: HTTPRequest(method: "POST", target: "/predict?model=x",
+                                                                  headers: ["Authorization": "Bearer service-key"]))
+                #expect(keyed.status.code != 401)
+
+                let health = await service.respond(to: HTTPRequest(method: "GET", target: "/healthz"))
+                #expect(health.status.code == (protectAll ? 401 : 200))
+                let metrics = await service.respond(to: HTTPRequest(method: "GET", target: "/metrics"))
+                #expect(metrics.status.code == (protectAll ? 401 : 200))
+                let keyedHealth = await service.respond(to: HTTPRequest(method: "GET", target: "/healthz",
+                                                                        headers: ["Authorization": "Bearer service-key"]))
+                #expect(keyedHealth.status.code == 200)
+            }
+        }
+    }
+
+    private func withKeyFileAsync(_ text: String, _ body: (String) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apikeys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("keys").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try await body(path)
+    }
+}
