@@ -50,9 +50,10 @@ let package = Package(
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed"]),
 
         // The command-line tool and server.
+        .target(name: "CMalloc"),
         .executableTarget(
             name: "gradcam",
-            dependencies: ["Service", "Models", "Explain", "Imaging", "HTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["CMalloc", "Service", "Models", "Explain", "Imaging", "HTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Tests.

@@ -14,7 +14,7 @@ extension OperatorFactory {
             }
             let conv = Conv(window: window, group: try a.int("group", default: 1))
             // Constant weights get their fast path prepared once, here.
-            return node.constants.count > 1 ? node.constants[1].map(conv.preparing(weights:)) ?? conv : conv
+            return node.constants.count > 1 ? node.constants[1].map { conv.preparing(weights: $0) } ?? conv : conv
         },
     ]
 }

@@ -67,6 +67,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MemoryPolicy.apply()
         var settings = ServiceConfiguration(workers: workers, threadsPerWorker: threads)
         settings.modelsDirectory = modelsDirectory
         settings.queueCapacity = queue

@@ -5,26 +5,29 @@
 /// where `g = m / (M / group)`.
 ///
 /// Forward: Winograd F(4x4, 3x3) for 3x3, stride-1, undilated, ungrouped kernels whose
-/// weights are constant (prepared once by `preparing(weights:)`); otherwise im2col, then
-/// one GEMM per group and image. VJP with respect to `X`: the same Winograd path with the
-/// flipped kernel, or `dCol = Wᵀ · dY` then col2im.
+/// weights are constant (`preparing(weights:)`) and whose output has at least
+/// `WinogradKernel.minimumOutputPixels` pixels; otherwise im2col, then one GEMM per group and
+/// image. VJP with respect to `X`: the same Winograd path with the flipped kernel, or
+/// `dCol = Wᵀ · dY` then col2im.
 public struct Conv: Operator {
     public var window: Window
     public var group: Int
-    /// The constant weights in the Winograd domain, when the kernel qualifies.
-    public private(set) var winograd: WinogradKernel?
+    /// The constant weights' Winograd transform, made at the first run that uses it.
+    public private(set) var winograd: LazyWinogradKernel?
 
     public init(window: Window, group: Int = 1) {
         self.window = window
         self.group = group
     }
 
-    /// This convolution with its fast path prepared for constant `weights` `[M, C/group, kH, kW]`.
-    public func preparing(weights: Tensor) -> Conv {
+    /// This convolution with its fast path prepared for constant `weights` `[M, C/group, kH, kW]`,
+    /// used when the output has at least `minimumOutputPixels` pixels.
+    public func preparing(weights: Tensor, minimumOutputPixels: Int = WinogradKernel.minimumOutputPixels) -> Conv {
         var prepared = self
         let s = weights.shape
         if s.count == 4, s[2] == 3, s[3] == 3, group == 1, weights.elementType == .float32 {
-            prepared.winograd = WinogradKernel(weights: weights.floats, outChannels: s[0], inChannels: s[1])
+            prepared.winograd = LazyWinogradKernel(weights: weights.floats, outChannels: s[0], inChannels: s[1],
+                                                   minimumOutputPixels: minimumOutputPixels)
         }
         return prepared
     }
@@ -44,14 +47,15 @@ public struct Conv: Operator {
         var outPlane: Int { geometry.outH * geometry.outW }
         var inPlane: Int { geometry.inH * geometry.inW }
         /// A 1x1, stride-1, unpadded kernel needs no unfolding: the image is its own column matrix.
-        /// Whether the prepared Winograd kernel applies: 3x3, stride 1, no dilation, at most 2
-        /// cells of leading padding (so the input gradient's padding `2 − pad` is not negative).
-        func winograd(_ kernel: WinogradKernel?) -> WinogradKernel? {
+        /// The Winograd kernel, when it applies: 3x3, stride 1, no dilation, at most 2 cells of
+        /// leading padding (so the input gradient's padding `2 − pad` is not negative), and an
+        /// output large enough to repay the transform's 4x weight memory.
+        func winograd(_ lazy: LazyWinogradKernel?) -> WinogradKernel? {
             let g = geometry
-            guard let kernel, kernel.outChannels == m, kernel.inChannels == c, g.kernelH == 3, g.kernelW == 3,
+            guard let lazy, lazy.outChannels == m, lazy.inChannels == c, g.kernelH == 3, g.kernelW == 3,
                   g.strideH == 1, g.strideW == 1, g.dilationH == 1, g.dilationW == 1,
-                  g.padTop <= 2, g.padLeft <= 2 else { return nil }
-            return kernel
+                  g.padTop <= 2, g.padLeft <= 2, g.outH * g.outW >= lazy.minimumOutputPixels else { return nil }
+            return lazy.kernel
         }
         var isPointwise: Bool {
             let g = geometry

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, 2016) for 3x3 convolutions
 /// with stride 1, no dilation and one group: each 4x4 output tile costs 36 products per
 /// input channel instead of 144.
@@ -13,7 +15,7 @@
 /// transform positions, so it reuses `U`: `M'_t = V'_t · U_{π(t)}`.
 enum Winograd {
     /// Floats of scratch per transform-domain buffer; tiles are processed in chunks that fit.
-    static let chunkBudget = 4 << 20
+    static let chunkBudget = 1 << 20
 
     /// Runs a forward convolution (`transposed == false`: `x` has `kernel.inChannels`
     /// channels, `y` gets `kernel.outChannels`) or its input gradient (`transposed == true`:
@@ -110,9 +112,46 @@ enum Winograd {
     }
 }
 
-/// A 3x3 kernel `W [Cout, Cin, 3, 3]` in the Winograd domain, computed once at load:
+/// Constant 3x3 weights whose Winograd transform is made on first use, once, and shared by
+/// every executor (it holds four times the weights' memory, so layers too small to gain from
+/// it never make it).
+public final class LazyWinogradKernel: @unchecked Sendable {
+    public let outChannels: Int
+    public let inChannels: Int
+    /// Smaller outputs use im2col.
+    public let minimumOutputPixels: Int
+    private let weights: [Float]
+    private let lock = NSLock()
+    private var made: WinogradKernel?
+
+    init(weights: [Float], outChannels: Int, inChannels: Int, minimumOutputPixels: Int) {
+        self.weights = weights
+        self.outChannels = outChannels
+        self.inChannels = inChannels
+        self.minimumOutputPixels = minimumOutputPixels
+    }
+
+    var kernel: WinogradKernel {
+        lock.withLock {
+            if let made { return made }
+            let kernel = WinogradKernel(weights: weights, outChannels: outChannels, inChannels: inChannels)
+            made = kernel
+            return kernel
+        }
+    }
+
+    /// Whether the transform exists yet.
+    public var isMade: Bool { lock.withLock { made != nil } }
+}
+
+/// A 3x3 kernel `W [Cout, Cin, 3, 3]` in the Winograd domain:
 /// `U[t][o][c] = (G W[o, c] Gᵀ)[t]` for the 36 positions `t = 6a + b`.
 public final class WinogradKernel: Sendable {
+    /// By default, outputs smaller than this (28x28, VGG16's fourth block) use im2col: at 14x14 the
+    /// product is bound by reading the transformed weights, and a third of each 4x4 tile
+    /// grid falls outside the image, so the gain would not repay the memory.
+    public static let minimumOutputPixels = 28 * 28
+
     public let outChannels: Int
     public let inChannels: Int
     let u: [Float]
