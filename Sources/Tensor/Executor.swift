@@ -106,6 +106,9 @@ public final class Executor {
     /// - Returns: the gradient at each of `plan.targets`, shaped like the seed's batch.
     public func backward(_ plan: BackwardPlan, seed: Tensor) throws -> [ValueID: Tensor] {
         let output = try value(plan.output)
+        for id in plan.retained where values[id.index] == nil && graph.constants[id] == nil {
+            throw EngineError.graph("the last forward pass did not keep '\(graph.name(of: id))', which this backward pass reads; run forward preparing this plan")
+        }
         guard seed.shape.dropFirst() == output.shape.dropFirst(),
               seed.shape.first == output.shape.first || output.shape.first == 1 else {
             throw EngineError.graph("seed gradient of shape \(seed.shape) does not match output \(output.shape)")

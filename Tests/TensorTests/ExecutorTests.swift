@@ -1,0 +1,78 @@
+import Testing
+@testable import Tensor
+
+/// The executor's contract: forward keeps what is asked and recycles the rest, buffers are
+/// reused between runs, and a backward pass visits only the nodes between its seed and its
+/// targets.
+@Suite struct ExecutorTests {
+    /// x -> Relu -> a -> Relu -> b -> Relu -> y, each a [1, 4] tensor.
+    func chain() -> (Graph, x: ValueID, a: ValueID, b: ValueID, y: ValueID) {
+        var graph = Graph()
+        let x = graph.addValue(named: "x")
+        graph.inputs = [x]
+        var previous = x
+        var values: [ValueID] = []
+        for name in ["a", "b", "y"] {
+            let value = graph.addValue(named: name)
+            graph.append(Node(name: "relu_\(name)", op: Relu(), inputs: [previous], outputs: [value]))
+            values.append(value)
+            previous = value
+        }
+        graph.outputs = [previous]
+        return (graph, x, values[0], values[1], values[2])
+    }
+
+    let input = Tensor(shape: [1, 4], floats: [-1, 2, -3, 4])
+
+    @Test func forwardKeepsWhatIsAskedAndNothingElse() throws {
+        let (graph, x, a, b, y) = chain()
+        let executor = Executor(graph: graph)
+        let results = try executor.forward([x: input], keep: [a])
+        #expect(Set(results.keys) == [a, y])
+        #expect(results[a]!.floats == [0, 2, 0, 4])
+        #expect(throws: EngineError.self) { try executor.value(b) }
+    }
+
+    @Test func buffersAreReusedBetweenRuns() throws {
+        let (graph, x, _, _, _) = chain()
+        let executor = Executor(graph: graph)
+        try executor.forward([x: input])
+        let first = executor.heldFloats
+        // From the second run on, freed buffers are taken again: a steady state no larger.
+        try executor.forward([x: input])
+        let steady = executor.heldFloats
+        for _ in 0..<5 { try executor.forward([x: input]) }
+        #expect(executor.heldFloats == steady && steady <= first)
+        #expect(executor.forwardCount == 7)
+    }
+
+    @Test func backwardVisitsOnlyTheNodesBetweenSeedAndTarget() throws {
+        let (graph, x, a, b, y) = chain()
+        let plan = try BackwardPlan(graph: graph, from: y, to: [b])
+        #expect(plan.nodeIndices == [2])
+        #expect(plan.retained == [y])
+        let executor = Executor(graph: graph)
+        try executor.forward([x: input], preparing: [plan])
+        let gradient = try executor.backward(plan, seed: Tensor(shape: [1, 4], floats: [1, 1, 1, 1]))
+        #expect(gradient[b]!.floats == [0, 1, 0, 1])
+        let full = try BackwardPlan(graph: graph, from: y, to: [x, a])
+        #expect(full.nodeIndices == [2, 1, 0])
+    }
+
+    @Test func backwardNeedsTheForwardPassPreparedForIt() throws {
+        let (graph, x, _, b, y) = chain()
+        let executor = Executor(graph: graph)
+        try executor.forward([x: input])
+        let plan = try BackwardPlan(graph: graph, from: y, to: [b])
+        // Outputs are kept anyway (y is the graph output), so this plan's VJP can run...
+        #expect(throws: Never.self) { try executor.backward(plan, seed: .filled([1, 4], with: 1)) }
+        // ...but one reaching further needs values that were recycled.
+        let deeper = try BackwardPlan(graph: graph, from: y, to: [x])
+        #expect(throws: EngineError.self) { try executor.backward(deeper, seed: .filled([1, 4], with: 1)) }
+    }
+
+    @Test func unreachableTargetsAreRefused() throws {
+        let (graph, _, _, b, _) = chain()
+        #expect(throws: EngineError.self) { try BackwardPlan(graph: graph, from: b, to: [graph.outputs[0]]) }
+    }
+}
