@@ -67,12 +67,14 @@ static uint32_t divide_rounding_up(uint64_t a, uint64_t b) {
     return (uint32_t)((a + b - 1) / b);
 }
 
-/* Smallest n in 1...8 with ceil(width * n / 8) >= min_width and likewise for height;
-   8 when no minimum is given (0 x 0). */
+/* Smallest n in {1, 2, 4} with ceil(width * n / 8) >= min_width and likewise for height;
+   else 8 (full size), also when no minimum is given (0 x 0). Power-of-two reductions only,
+   as Pillow's draft(): an image less than twice the size needed decodes at full size,
+   pixel for pixel what a full decode gives, and the resize that follows does the rest. */
 static unsigned scale_numerator(uint32_t width, uint32_t height,
                                 uint32_t min_width, uint32_t min_height) {
     if (min_width == 0 && min_height == 0) return 8;
-    for (unsigned n = 1; n < 8; n++) {
+    for (unsigned n = 1; n < 8; n *= 2) {
         if (divide_rounding_up((uint64_t)width * n, 8) >= min_width &&
             divide_rounding_up((uint64_t)height * n, 8) >= min_height) return n;
     }
