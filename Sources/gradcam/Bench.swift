@@ -22,6 +22,16 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Methods to time (repeatable): \(Method.allNames.joined(separator: ", ")).", valueName: "method"))
     var method: [String] = ["gradcam"]
 
+    @Option(name: [.customLong("class"), .customLong("label")], help: ArgumentHelp(
+        "Classes to explain, as in `gradcam explain` (default: the top-1 class).", valueName: "class"))
+    var classes: [String] = []
+
+    @Option(help: ArgumentHelp("The layer, as in `gradcam explain` (a,b,c fuses several).", valueName: "layer"))
+    var layer: String?
+
+    @Flag(help: "Time the dilated equivalent of the network, as `gradcam explain --dilate` computes it.")
+    var dilate = false
+
     @Option(help: "An image to explain (default: a synthetic 224x224 PNG).")
     var image: String?
 
@@ -59,6 +69,9 @@ struct Bench: ParsableCommand {
             for name in method {
                 var options = ExplainOptions()
                 options.method = Method(rawValue: name)!
+                options.classes = commaSeparated(classes)
+                options.layers = commaSeparated(layer.map { [$0] } ?? [])
+                options.dilate = dilate
                 var stages: [PipelineTimings] = []
                 for index in 0..<(warmup + runs) {
                     let output = try session.explain(bytes, model: loaded, options: options, render: true)

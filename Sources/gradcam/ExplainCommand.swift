@@ -61,8 +61,8 @@ struct Explain: ParsableCommand {
         let loaded = try model.load()
         var options = ExplainOptions()
         options.method = Method(rawValue: method)!
-        options.classes = classes.flatMap { $0.split(separator: ",").map(String.init) }
-        options.layers = layer.map { $0.split(separator: ",").map(String.init) } ?? []
+        options.classes = commaSeparated(classes)
+        options.layers = commaSeparated(layer.map { [$0] } ?? [])
         options.colormap = Colormap(name: colormap)!
         options.alpha = alpha
         options.top = top
@@ -111,4 +111,9 @@ struct Explain: ParsableCommand {
             print("class \(e.classIndex) \(e.label): \(place)\(box)")
         }
     }
+}
+
+/// Repeated options whose values may also be comma-separated (`--class a,b --class c`), as a flat list.
+func commaSeparated(_ values: [String]) -> [String] {
+    values.flatMap { $0.split(separator: ",").map(String.init) }
 }

@@ -91,7 +91,8 @@ func loadModel(_ spec: String, modelsDirectory: String, overrides: Manifest.Prep
 /// Reads a whole file, with an error that names it.
 func readInput(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read input image '\(path)'")
+        let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
+        throw ValidationError("cannot read input image '\(path)': \(reason)")
     }
     return [UInt8](data)
 }

@@ -30,9 +30,8 @@ FIXTURE_MODEL = ROOT / "Tests/Fixtures/models/vgg16_small/model.onnx"
 
 
 def _test_image() -> pathlib.Path:
-    """A demo sample when the shapes tools made some, else the bundled fixture photo."""
-    samples = sorted((ROOT / "tools/shapes/samples").glob("*.png"))
-    return samples[0] if samples else ROOT / "Tests/Fixtures/images/chelsea_224.png"
+    """A committed demo sample: a star and a circle (tools/shapes/samples)."""
+    return ROOT / "tools/shapes/samples/images/star_circle.jpg"
 
 
 def _chromium_paths():
@@ -62,7 +61,8 @@ def model_name(base_url) -> str:
     models = requests.get(f"{base_url}/models", timeout=30).json()["models"]
     assert models, "the server has no model loaded"
     names = [m["name"] for m in models]
-    return "shapes-vgg" if "shapes-vgg" in names else names[0]
+    assert "shapes-vgg" in names, f"the bundled demo model is not loaded: {names}"
+    return "shapes-vgg"
 
 
 # -- helpers -------------------------------------------------------------------------------
