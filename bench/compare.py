@@ -83,7 +83,7 @@ def time_onnxruntime(path, x, args):
     options.intra_op_num_threads = args.threads
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    feed = {"input": x.numpy()}
+    feed = {"input": x.detach().numpy()}
     return median_seconds(lambda: session.run(None, feed), args.runs, args.warmup)
 
 

@@ -27,7 +27,8 @@ models=$(curl -s "http://127.0.0.1:$port/models" | python3 -c 'import json, sys;
 image=Tests/Fixtures/images/chelsea_224.png
 end=$((SECONDS + seconds))
 # Twice as many clients as workers keeps every worker busy and the queue non-empty.
-for client in $(seq 1 $((2 * workers))); do
+clients=()
+for _ in $(seq 1 $((2 * workers))); do
   (while ((SECONDS < end)); do
      for model in $models; do
        for method in $methods; do
@@ -35,13 +36,14 @@ for client in $(seq 1 $((2 * workers))); do
        done
      done
    done) &
+  clients+=("$!")
 done
 peak=0
 while ((SECONDS < end)); do
   now=$(rss); ((now > peak)) && peak=$now
   sleep 0.2
 done
-wait $(jobs -p | grep -v "^$server$") 2>/dev/null || true
+wait "${clients[@]}" 2>/dev/null || true
 printf 'models: %s; %s workers x 1 thread; methods: %s\n' "$models" "$workers" "$methods"
 printf 'RSS after loading: %d MiB\npeak RSS under load: %d MiB\nVmHWM (loading included): %d MiB\nRSS at the end: %d MiB\n' \
   $((loaded / 1024)) $((peak / 1024)) $(($(hwm) / 1024)) $(($(rss) / 1024))
