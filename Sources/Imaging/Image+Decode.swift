@@ -12,7 +12,8 @@ extension Image {
     ///   - bytes: the encoded file.
     ///   - minimumSize: the smallest oriented size the caller needs (e.g. the model input). A JPEG
     ///     is decoded at the smallest DCT scale 1/8, 1/4 or 1/2 whose output is still at least this
-    ///     big, else at full size (Pillow's `draft()`); `nil` (the default) decodes at full size. PNG is always decoded at full size.
+    ///     big, else at full size (Pillow's `draft()`); `nil` (the default) decodes at full size.
+    ///     PNG is always decoded at full size.
     ///   - pixelLimit: the largest `width * height` accepted, checked against the header before
     ///     any pixel buffer is allocated.
     /// - Throws: `ImageDecodingError`; never traps on any input.

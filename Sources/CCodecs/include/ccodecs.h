@@ -53,8 +53,8 @@ int32_t ccodecs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels
    (Adobe inverted polarity). The EXIF orientation is parsed into
    `out->orientation` but not applied. The decode uses the smallest DCT scale
    1/8, 1/4 or 1/2 whose oriented output is at least `min_width` x `min_height`,
-   else full size (as Pillow's draft()); 0 x 0 decodes at full size. `max_pixels` is checked against the header size
-   before any pixel buffer is allocated. On failure `out->pixels` is NULL. */
+   else full size (as Pillow's draft()); 0 x 0 decodes at full size. `max_pixels`
+   is checked against the header size before any pixel buffer is allocated. On failure `out->pixels` is NULL. */
 int32_t ccodecs_jpeg_decode(const uint8_t *data, size_t size,
                             uint32_t min_width, uint32_t min_height,
                             uint64_t max_pixels, ccodecs_image *out);
