@@ -67,6 +67,7 @@ public final class Explainer {
         timings.backward = clock.now - start
 
         start = clock.now
+        let forwardBeforeMaps = timings.forward  // Score-CAM's masked forward passes count as forward
         var maps: [[Heatmap]] = []  // [layer][class]
         if method.usesLayer {
             for (layer, a) in zip(layers, activations) {
@@ -98,7 +99,7 @@ public final class Explainer {
             }
             explanations.append(ClassExplanation(classIndex: cls, heatmap: heatmap!, guidedGradient: guided, guidedGradCAM: product))
         }
-        timings.map = clock.now - start
+        timings.map = clock.now - start - (timings.forward - forwardBeforeMaps)
         return Explanation(logits: logits, classes: explanations, timings: timings)
     }
 
@@ -140,13 +141,14 @@ public final class Explainer {
     ) throws -> [Float] {
         let start = clock.now
         defer { timings.forward += clock.now - start }
+        let logits = { (batch: Tensor) throws -> [Float] in
+            try self.executor.forward([self.model.input: batch])[self.model.logits]!.floats
+        }
         do {
-            return try ScoreCAM.weights(activations: a, input: input, classes: classes, batchSize: scoreCAMBatchSize) { batch in
-                try executor.forward([model.input: batch])[model.logits]!.floats
-            }
+            return try ScoreCAM.weights(activations: a, input: input, classes: classes, batchSize: scoreCAMBatchSize, score: logits)
         } catch is EngineError where scoreCAMBatchSize > 1 {
             scoreCAMBatchSize = 1
-            return try scoreCAMWeights(a, input: input, classes: classes, timings: &timings)
+            return try ScoreCAM.weights(activations: a, input: input, classes: classes, batchSize: 1, score: logits)
         }
     }
 

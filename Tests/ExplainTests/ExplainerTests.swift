@@ -114,6 +114,21 @@ import Tensor
             #expect(abs(product.floats[i] - guided.floats[i] * mask[i % (224 * 224)]) <= 1e-7)
         }
     }
+
+    /// The stages are disjoint parts of one call: Score-CAM's masked forward passes count as
+    /// forward time once, not again inside the map stage, so the stages add up to no more
+    /// than the call took.
+    @Test(arguments: [Method.scorecam, .gradcam])
+    func stageTimesAddUpToNoMoreThanTheCall(method: Method) throws {
+        let (model, input) = try vgg()
+        let explainer = Explainer(model: model)
+        let start = ContinuousClock.now
+        let result = try explainer.explain(input, method: method, classes: [762], layers: [model.defaultLayer])
+        let elapsed = ContinuousClock.now - start
+        let t = result.timings
+        #expect(t.forward + t.backward + t.map <= elapsed)
+        #expect(t.forward > .zero && t.map >= .zero)
+    }
 }
 
 extension ReferenceRecord {
