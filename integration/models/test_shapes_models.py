@@ -38,6 +38,11 @@ def distance(mask, shape_ids, point):
     return float(np.hypot(xs - point[0], ys - point[1]).min()) if len(xs) else np.inf
 
 
+def shape_ids(record, label, own=True):
+    """Label-map ids of the record's shapes of class `label` (or, with own=False, of the others)."""
+    return [k + 1 for k, shape in enumerate(record["shapes"]) if (shape["class"] == label) == own]
+
+
 def post(base_url, path, image, **params):
     with open(image, "rb") as f:
         response = requests.post(f"{base_url}{path}", params=params, files={"image": (image.name, f, "image/jpeg")},
@@ -74,19 +79,14 @@ def test_each_present_class_peaks_on_its_own_shape(base_url, case):
     document = post(base_url, "/gradcam", SAMPLES / record["image"], model=model, format="json",
                     **{"class": ",".join(classes)})
     assert [e["label"] for e in document["explanations"]] == classes
-    peaks = {}
+    two_shapes = len(record["shapes"]) == 2 and len(classes) == 2
     for explanation in document["explanations"]:
         label = explanation["label"]
         assert not explanation["zero"], f"{label}: all-zero map"
         peak = (explanation["peak"]["x"], explanation["peak"]["y"])
         reference = record["reference"][model]["peaks"][label]
         assert np.hypot(peak[0] - reference[0], peak[1] - reference[1]) <= PEAK_TOLERANCE, (label, peak, reference)
-        own = [k + 1 for k, shape in enumerate(record["shapes"]) if shape["class"] == label]
-        assert distance(mask, own, peak) <= POINTING_TOLERANCE, f"{label} peak {peak} is off its shape"
-        peaks[label] = peak
-    if len(record["shapes"]) == 2 and len(classes) == 2:
-        # Each peak is nearer its own shape than the other one.
-        for label, peak in peaks.items():
-            own = [k + 1 for k, s in enumerate(record["shapes"]) if s["class"] == label]
-            other = [k + 1 for k, s in enumerate(record["shapes"]) if s["class"] != label]
-            assert distance(mask, own, peak) < distance(mask, other, peak), (label, peak)
+        to_own = distance(mask, shape_ids(record, label), peak)
+        assert to_own <= POINTING_TOLERANCE, f"{label} peak {peak} is off its shape"
+        if two_shapes:  # and nearer its own shape than the other one
+            assert to_own < distance(mask, shape_ids(record, label, own=False), peak), (label, peak)
