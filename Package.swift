@@ -20,7 +20,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Engine.
-        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
         .target(
             name: "ONNX",
             dependencies: ["Tensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]

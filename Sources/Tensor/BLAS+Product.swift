@@ -1,10 +1,13 @@
 import CBLAS
+import CKernels
 
 extension BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C` as `gemm`, except that a one-row product
     /// (`m == 1`, a fully connected layer at batch 1) runs as a matrix-vector product:
     /// memory-bound on the weights, it streams `B` once, its output columns split among
-    /// the workspace's threads.
+    /// the workspace's threads. When `B` is `k x n` (`transB` off: the input gradient of a
+    /// fully connected layer) and at least a quarter of the row is zero (as a gradient past
+    /// ReLU is, or a one-hot seed), only the rows of `B` the row does not zero are read.
     static func product(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
@@ -18,16 +21,22 @@ extension BLAS {
             return
         }
         // The row of op(A): A is 1 x k, or k x 1 with rows lda apart.
-        let incX = Int32(transA ? lda : 1)
+        let incX = transA ? lda : 1
+        let sparse = !transB && 4 * zeros(a, stride: incX, count: k) >= k
         func gemv(_ columns: Range<Int>) {
             if transB {
                 // B is n x k: c = alpha · B[columns] · a + beta · c.
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(columns.count), Int32(k), alpha,
-                            b + columns.lowerBound * ldb, Int32(ldb), a, incX, beta, c + columns.lowerBound, 1)
+                            b + columns.lowerBound * ldb, Int32(ldb), a, Int32(incX), beta, c + columns.lowerBound, 1)
+            } else if sparse {
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { rows in
+                    sparse_vector_matrix(a, incX, Int32(k), b + columns.lowerBound, ldb, Int32(columns.count),
+                                         alpha, beta, c + columns.lowerBound, rows.baseAddress!)
+                }
             } else {
                 // B is k x n: c = alpha · B[:, columns]ᵀ · a + beta · c.
                 cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(columns.count), alpha,
-                            b + columns.lowerBound, Int32(ldb), a, incX, beta, c + columns.lowerBound, 1)
+                            b + columns.lowerBound, Int32(ldb), a, Int32(incX), beta, c + columns.lowerBound, 1)
             }
         }
         if workspace.threads == 1 || n * k < 1 << 20 {
@@ -35,5 +44,12 @@ extension BLAS {
         } else {
             workspace.parallelChunks(n, grain: 64) { gemv($0) }
         }
+    }
+
+    /// How many of `count` values `stride` apart are zero.
+    private static func zeros(_ x: UnsafePointer<Float>, stride: Int, count: Int) -> Int {
+        var zeros = 0
+        for i in 0..<count where x[i * stride] == 0 { zeros += 1 }
+        return zeros
     }
 }

@@ -25,6 +25,10 @@ public final class Executor {
     private var lastCount: [Int]
     /// For each value, the last node index that reads it (-1: never read).
     private let lastUse: [Int]
+    /// For each node, the index of the `Relu` right after it that it can apply as it writes
+    /// (a `RectifyingOperator` whose output only that `Relu` reads). The pair runs as one
+    /// unless the unrectified output must be kept.
+    private let rectifiedBy: [Int?]
 
     public init(graph: Graph, threads: Int = 1) {
         self.graph = graph
@@ -37,6 +41,14 @@ public final class Executor {
             for case let input? in node.inputs { lastUse[input.index] = index }
         }
         self.lastUse = lastUse
+        let nodes = graph.nodes
+        rectifiedBy = nodes.indices.map { index in
+            let node = nodes[index]
+            guard node.op is any RectifyingOperator, node.outputs.count == 1, index + 1 < nodes.count,
+                  nodes[index + 1].op is Relu, nodes[index + 1].inputs == [node.outputs[0]],
+                  lastUse[node.outputs[0].index] == index + 1, !graph.outputs.contains(node.outputs[0]) else { return nil }
+            return index + 1
+        }
     }
 
     /// Runs the graph forward.
@@ -63,7 +75,9 @@ public final class Executor {
             shapes[input.index] = tensor.shape
         }
         let pinned = plans.reduce(keep.union(graph.outputs)) { $0.union($1.retained) }
-        for (index, node) in graph.nodes.enumerated() {
+        var index = 0
+        while index < graph.nodes.count {
+            let node = graph.nodes[index]
             let inputs = try node.inputs.map { id -> Tensor? in
                 guard let id else { return nil }
                 if let constant = graph.constants[id] { return constant }
@@ -72,24 +86,25 @@ public final class Executor {
                 }
                 return value
             }
-            var outputs = node.outputs.map(takeBuffer)
+            // A rectifier fused into this node: nothing else reads the unrectified output.
+            let rectifier = rectifiedBy[index].flatMap { pinned.contains(node.outputs[0]) ? nil : graph.nodes[$0] }
+            var outputs = (rectifier ?? node).outputs.map(takeBuffer)
             do {
-                try node.op.forward(inputs, into: &outputs, workspace: workspace)
+                if rectifier != nil, let op = node.op as? any RectifyingOperator {
+                    try op.forward(inputs, into: &outputs, workspace: workspace, rectified: true)
+                } else {
+                    try node.op.forward(inputs, into: &outputs, workspace: workspace)
+                }
             } catch let error as EngineError {
                 throw EngineError.graph("node '\(node.name)': \(error)")
             }
-            for (id, tensor) in zip(node.outputs, outputs) {
-                values[id.index] = tensor
-                shapes[id.index] = tensor.shape
-                lastCount[id.index] = tensor.elementType == .float32 ? tensor.count : -1
+            if rectifier != nil {
+                shapes[node.outputs[0].index] = outputs[0].shape
+                release(node.inputs, at: index, pinned: pinned)
+                index += 1
             }
-            // Release what no later node reads and nobody asked to keep.
-            for case let id? in node.inputs where lastUse[id.index] == index && !pinned.contains(id) {
-                recycle(id)
-            }
-            for id in node.outputs where lastUse[id.index] < index && !pinned.contains(id) {
-                recycle(id)
-            }
+            record(outputs, of: rectifier ?? node, at: index, pinned: pinned)
+            index += 1
         }
         var result: [ValueID: Tensor] = [:]
         for id in keep.union(graph.outputs) {
@@ -169,6 +184,26 @@ public final class Executor {
             result[target] = gradient
         }
         return result
+    }
+
+    /// Stores a node's outputs and releases what no later node reads and nobody asked to keep.
+    private func record(_ outputs: [Tensor], of node: Node, at index: Int, pinned: Set<ValueID>) {
+        for (id, tensor) in zip(node.outputs, outputs) {
+            values[id.index] = tensor
+            shapes[id.index] = tensor.shape
+            lastCount[id.index] = tensor.elementType == .float32 ? tensor.count : -1
+        }
+        release(node.inputs, at: index, pinned: pinned)
+        for id in node.outputs where lastUse[id.index] < index && !pinned.contains(id) {
+            recycle(id)
+        }
+    }
+
+    /// Releases the inputs of node `index` that no later node reads.
+    private func release(_ inputs: [ValueID?], at index: Int, pinned: Set<ValueID>) {
+        for case let id? in inputs where lastUse[id.index] == index && !pinned.contains(id) {
+            recycle(id)
+        }
     }
 
     /// A value of the last forward pass that is still alive.

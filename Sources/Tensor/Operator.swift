@@ -53,6 +53,14 @@ public protocol Operator: Sendable {
     ) throws -> [Tensor]
 }
 
+/// An operator that can apply `Relu` to its output as it writes it. The executor runs it so
+/// in place of the pair when nothing else reads (or keeps) the unrectified output, sparing a
+/// pass over the tensor and the tensor itself.
+public protocol RectifyingOperator: Operator {
+    /// `forward`, with `max(y, 0)` written in place of each output value `y` when `rectified`.
+    func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace, rectified: Bool) throws
+}
+
 extension Operator {
     public var differentiableInputs: [Int] { [0] }
     public var backwardUses: BackwardUses { [] }

@@ -76,6 +76,27 @@ import Testing
         #expect(isClose(try forward(transposed, [a, bt], threads: 2)[0].floats, try forward(transposed, [a, bt])[0].floats, tolerance: 1e-5))
     }
 
+    @Test func sparseRowTimesMatrixReadsOnlyTheRowsItUses() throws {
+        // A row that is at least a quarter zeros (a gradient past ReLU, a one-hot seed) times a
+        // k x n matrix reads only the matrix rows it does not zero: a NaN planted in a skipped
+        // row stays out of the result, which must otherwise be the ordinary product.
+        var random = TestRandom(seed: 54)
+        let k = 1024, n = 1030
+        for (zeroEvery, threads) in [(2, 1), (2, 2), (3, 2), (k, 2)] {
+            var a = random.tensor([1, k])
+            for i in 0..<k where i % zeroEvery != 0 { a.floats[i] = 0 }
+            var b = random.tensor([k, n])
+            let c = random.tensor([n])
+            let expected = (0..<n).map { j in (0..<k).reduce(0.5 * c.floats[j]) { $0 + 2 * a.floats[$1] * b.floats[$1 * n + j] } }
+            b.floats[1 * n + 7] = .nan
+            // Forward with a bias (beta 0.5 over C), then the input gradient of a transposed layer.
+            let y = try forward(Gemm(alpha: 2, beta: 0.5), [a, b, c], threads: threads)[0]
+            #expect(isClose(y.floats, expected, tolerance: 1e-4))
+            let dA = try backward(Gemm(alpha: 2, transB: true), [random.tensor([1, n]), b, nil], gradient: a, wrt: [0], threads: threads)[0]
+            #expect(isClose(dA.floats, expected.indices.map { expected[$0] - 0.5 * c.floats[$0] }, tolerance: 1e-4))
+        }
+    }
+
     @Test func gemmRejectsBadShapes() {
         expectInvalid("must be matrices") { _ = try forward(Gemm(), [Tensor.zeros([2, 3, 1]), Tensor.zeros([3, 2])]) }
         expectInvalid("op(A) is 2 x 3 but op(B) is 2 x 3") { _ = try forward(Gemm(), [Tensor.zeros([2, 3]), Tensor.zeros([2, 3])]) }

@@ -21,15 +21,16 @@ import Testing
         Case(batch: 1, channels: 2, outChannels: 2, height: 7, width: 5, pads: [2, 0, 1, 2]),
         Case(batch: 1, channels: 16, outChannels: 8, height: 14, width: 14, pads: [1, 1, 1, 1]),
         Case(batch: 1, channels: 1, outChannels: 1, height: 3, width: 3, pads: [1, 1, 1, 1]),
+        Case(batch: 2, channels: 3, outChannels: 5, height: 5, width: 31, pads: [0, 2, 2, 1]),
     ]
 
     func convolutions(_ c: Case) throws -> (plain: Conv, fast: Conv, inputs: [Tensor?]) {
         var random = TestRandom(seed: UInt64(c.channels * 31 + c.height))
         let weights = random.tensor([c.outChannels, c.channels, 3, 3])
         let plain = Conv(window: try Window(kernel: [3, 3], pads: c.pads, op: "Conv"))
-        let fast = plain.preparing(weights: weights, minimumOutputPixels: 0)
+        let fast = plain.preparing(weights: weights, minimumInputChannels: 1, minimumOutputPixels: 0)
         #expect(fast.winograd != nil)
-        #expect(plain.preparing(weights: weights).winograd?.minimumOutputPixels == 28 * 28)
+        #expect(plain.preparing(weights: weights, minimumInputChannels: 1).winograd?.minimumOutputPixels == 28 * 28)
         let inputs: [Tensor?] = [random.tensor([c.batch, c.channels, c.height, c.width]), weights, random.tensor([c.outChannels])]
         return (plain, fast, inputs)
     }
@@ -65,12 +66,19 @@ import Testing
 
     @Test func smallOutputsKeepIm2colAndNeverMakeTheTransform() throws {
         var random = TestRandom(seed: 4)
-        let weights = random.tensor([4, 3, 3, 3])
+        let weights = random.tensor([4, 16, 3, 3])
         let conv = Conv(window: try Window(kernel: [3, 3], pads: [1, 1, 1, 1], op: "Conv")).preparing(weights: weights)
-        _ = try forward(conv, [random.tensor([1, 3, 27, 29]), weights])
+        _ = try forward(conv, [random.tensor([1, 16, 27, 29]), weights])
         #expect(conv.winograd?.isMade == false)
-        _ = try forward(conv, [random.tensor([1, 3, 28, 28]), weights])
+        _ = try forward(conv, [random.tensor([1, 16, 28, 28]), weights])
         #expect(conv.winograd?.isMade == true)
+    }
+
+    @Test func fewInputChannelsKeepIm2col() throws {
+        var random = TestRandom(seed: 5)
+        let window = try Window(kernel: [3, 3], pads: [1, 1, 1, 1], op: "Conv")
+        #expect(Conv(window: window).preparing(weights: random.tensor([64, 3, 3, 3])).winograd == nil)
+        #expect(Conv(window: window).preparing(weights: random.tensor([64, 16, 3, 3])).winograd != nil)
     }
 
     @Test func otherKernelsKeepIm2col() throws {
@@ -80,7 +88,7 @@ import Testing
         // Prepared, but stride 2 does not qualify: the result must still be right.
         let x = random.tensor([1, 3, 9, 9]), w = random.tensor([4, 3, 3, 3])
         let plain = Conv(window: strided.window)
-        #expect(try forward(strided.preparing(weights: w, minimumOutputPixels: 0), [x, w])[0].floats == forward(plain, [x, w])[0].floats)
+        #expect(try forward(strided.preparing(weights: w, minimumInputChannels: 1, minimumOutputPixels: 0), [x, w])[0].floats == forward(plain, [x, w])[0].floats)
         #expect(Conv(window: try Window(kernel: [5, 5], op: "Conv")).preparing(weights: random.tensor([2, 2, 5, 5])).winograd == nil)
         #expect(Conv(window: try Window(kernel: [3, 3], op: "Conv"), group: 2).preparing(weights: random.tensor([2, 1, 3, 3])).winograd == nil)
     }

@@ -5,11 +5,12 @@
 /// where `g = m / (M / group)`.
 ///
 /// Forward: Winograd F(4x4, 3x3) for 3x3, stride-1, undilated, ungrouped kernels whose
-/// weights are constant (`preparing(weights:)`) and whose output has at least
-/// `WinogradKernel.minimumOutputPixels` pixels; otherwise im2col, then one GEMM per group and
+/// weights are constant (`preparing(weights:)`), with at least
+/// `WinogradKernel.minimumInputChannels` input channels and at least
+/// `WinogradKernel.minimumOutputPixels` output pixels; otherwise im2col, then one GEMM per group and
 /// image. VJP with respect to `X`: the same Winograd path with the flipped kernel, or
 /// `dCol = Wᵀ · dY` then col2im.
-public struct Conv: Operator {
+public struct Conv: RectifyingOperator {
     public var window: Window
     public var group: Int
     /// The constant weights' Winograd transform, made at the first run that uses it.
@@ -20,12 +21,17 @@ public struct Conv: Operator {
         self.group = group
     }
 
-    /// This convolution with its fast path prepared for constant `weights` `[M, C/group, kH, kW]`,
-    /// used when the output has at least `minimumOutputPixels` pixels.
-    public func preparing(weights: Tensor, minimumOutputPixels: Int = WinogradKernel.minimumOutputPixels) -> Conv {
+    /// This convolution with its fast path prepared for constant `weights` `[M, C/group, kH, kW]`
+    /// with at least `minimumInputChannels` input channels, used when the output has at least
+    /// `minimumOutputPixels` pixels.
+    public func preparing(
+        weights: Tensor,
+        minimumInputChannels: Int = WinogradKernel.minimumInputChannels,
+        minimumOutputPixels: Int = WinogradKernel.minimumOutputPixels
+    ) -> Conv {
         var prepared = self
         let s = weights.shape
-        if s.count == 4, s[2] == 3, s[3] == 3, group == 1, weights.elementType == .float32 {
+        if s.count == 4, s[1] >= minimumInputChannels, s[2] == 3, s[3] == 3, group == 1, weights.elementType == .float32 {
             prepared.winograd = LazyWinogradKernel(weights: weights.floats, outChannels: s[0], inChannels: s[1],
                                                    minimumOutputPixels: minimumOutputPixels)
         }
@@ -82,6 +88,10 @@ public struct Conv: Operator {
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
+        try forward(inputs, into: &outputs, workspace: workspace, rectified: false)
+    }
+
+    public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace, rectified: Bool) throws {
         let x = try inputs.required(0, of: opType), w = try inputs.required(1, of: opType)
         let bias = inputs.optional(2)
         let p = try plan(x: x.shape, w: w.shape)
@@ -97,7 +107,7 @@ public struct Conv: Operator {
                         Winograd.convolve(xp.baseAddress!, images: p.n, height: g.inH, width: g.inW,
                                           padTop: g.padTop, padLeft: g.padLeft, outHeight: g.outH, outWidth: g.outW,
                                           kernel: kernel, transposed: false, bias: bias == nil ? nil : bp.baseAddress,
-                                          into: yp.baseAddress!, workspace: workspace)
+                                          rectified: rectified, into: yp.baseAddress!, workspace: workspace)
                     }
                 }
             }
@@ -126,7 +136,9 @@ public struct Conv: Operator {
                 }
             }
         }
-        if let bias { addBias(bias.floats, to: &outputs[0], channels: p.m, plane: p.outPlane) }
+        if bias != nil || rectified {
+            finish(&outputs[0], bias: bias?.floats, rectified: rectified, channels: p.m, plane: p.outPlane)
+        }
     }
 
     public func backward(
@@ -144,7 +156,8 @@ public struct Conv: Operator {
                 dx.floats.withUnsafeMutableBufferPointer { dxp in
                     Winograd.convolve(dyp.baseAddress!, images: replicas, height: g.outH, width: g.outW,
                                       padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, outHeight: g.inH, outWidth: g.inW,
-                                      kernel: kernel, transposed: true, bias: nil, into: dxp.baseAddress!, workspace: workspace)
+                                      kernel: kernel, transposed: true, bias: nil, rectified: false,
+                                      into: dxp.baseAddress!, workspace: workspace)
                 }
             }
             return [dx]
@@ -174,15 +187,20 @@ public struct Conv: Operator {
     }
 }
 
-/// Adds `bias[c]` to every element of channel `c` of an `[N, C, plane]` tensor.
-func addBias(_ bias: [Float], to y: inout Tensor, channels: Int, plane: Int) {
+/// Adds `bias[c]` (when given) to every element of channel `c` of an `[N, C, plane]` tensor,
+/// then takes the positive part when `rectified`.
+func finish(_ y: inout Tensor, bias: [Float]?, rectified: Bool, channels: Int, plane: Int) {
     y.floats.withUnsafeMutableBufferPointer { yp in
         let images = yp.count / (channels * plane)
         for n in 0..<images {
             for c in 0..<channels {
-                let b = bias[c]
+                let b = bias?[c] ?? 0
                 let row = yp.baseAddress! + (n * channels + c) * plane
-                for i in 0..<plane { row[i] += b }
+                if rectified {
+                    for i in 0..<plane { row[i] = max(row[i] + b, 0) }
+                } else {
+                    for i in 0..<plane { row[i] += b }
+                }
             }
         }
     }

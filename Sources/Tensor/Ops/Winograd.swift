@@ -1,113 +1,75 @@
+import CKernels
 import Foundation
 
 /// Winograd's minimal filtering F(4x4, 3x3) (Lavin and Gray, 2016) for 3x3 convolutions
 /// with stride 1, no dilation and one group: each 4x4 output tile costs 36 products per
 /// input channel instead of 144.
 ///
-/// With `d` a 6x6 input tile, `g` a 3x3 kernel and the matrices of `WinogradTransforms`,
-/// a tile is `Y = Aᵀ [Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B)] A`. Per position `t` of the 6x6 transform
-/// domain the channel sum is a matrix product over `T` tiles, done by BLAS:
-/// `M_t [T x Cout] = V_t [T x Cin] · U_tᵀ`, with `U_t [Cout x Cin]` (V and M are stored
-/// tile-major, `[T][36][C]`, so each product reads rows of stride `36·C`).
+/// With `d` a 6x6 input tile, `g` a 3x3 kernel and the matrices of
+/// `Sources/CKernels/winograd_transforms.h`, a tile is `Y = Aᵀ [Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B)] A`.
+/// Per position `t` of the 6x6 transform domain the channel sum is a matrix product over
+/// the `T` tiles of a chunk, done by BLAS: `M_t [Cout x T] = U_t [Cout x Cin] · V_t [Cin x T]`
+/// (V and M are stored `[36][C][T]`, so each product reads contiguous rows). The transforms
+/// themselves run in C (`winograd.c`), vectorized across the tiles of a tile row.
 ///
 /// The input gradient of the same convolution is the correlation of `dY` with the
 /// flipped, channel-transposed kernel; with the points used, flipping only permutes the
-/// transform positions, so it reuses `U`: `M'_t = V'_t · U_{π(t)}`.
+/// transform positions, so it reuses `U`: `M'_t = U_{π(t)}ᵀ · V'_t`.
 enum Winograd {
-    /// Floats of scratch per transform-domain buffer; tiles are processed in chunks that fit.
+    /// Floats of scratch per transform-domain buffer; tile rows are processed in chunks that fit.
     static let chunkBudget = 1 << 20
 
     /// Runs a forward convolution (`transposed == false`: `x` has `kernel.inChannels`
     /// channels, `y` gets `kernel.outChannels`) or its input gradient (`transposed == true`:
     /// `x` is `dY` with `outChannels` channels, `y` is `dX` with `inChannels`), where
     /// `y[n, o, i, j] = bias[o] + Σ_c Σ_{p,q<3} x[n, c, i + p − padTop, j + q − padLeft] · k[o, c, p, q]`
-    /// and `k` is the kernel (or its flipped transpose), taps outside `x` being zero.
+    /// and `k` is the kernel (or its flipped transpose), taps outside `x` being zero; with
+    /// `rectified`, `max(y, 0)`.
     static func convolve(
         _ x: UnsafePointer<Float>, images: Int, height: Int, width: Int,
         padTop: Int, padLeft: Int, outHeight: Int, outWidth: Int,
-        kernel: WinogradKernel, transposed: Bool, bias: UnsafePointer<Float>?,
+        kernel: WinogradKernel, transposed: Bool, bias: UnsafePointer<Float>?, rectified: Bool,
         into y: UnsafeMutablePointer<Float>, workspace: Workspace
     ) {
         let inChannels = transposed ? kernel.outChannels : kernel.inChannels
         let outChannels = transposed ? kernel.inChannels : kernel.outChannels
         let tileRows = (outHeight + 3) / 4, tileColumns = (outWidth + 3) / 4
-        let tilesPerImage = tileRows * tileColumns
-        let total = images * tilesPerImage
-        let chunk = max(1, min(total, chunkBudget / (36 * max(inChannels, outChannels))))
-        let v = workspace.scratch(1, count: 36 * inChannels * chunk).baseAddress!
-        let m = workspace.scratch(2, count: 36 * outChannels * chunk).baseAddress!
-        let planeIn = height * width, planeOut = outHeight * outWidth
-        let u = kernel.u
-        let permutation = kernel.flipPermutation
+        let totalRows = images * tileRows
+        let chunkRows = max(1, min(totalRows, chunkBudget / (36 * max(inChannels, outChannels) * tileColumns)))
+        let v = workspace.scratch(1, count: 36 * inChannels * chunkRows * tileColumns).baseAddress!
+        let m = workspace.scratch(2, count: 36 * outChannels * chunkRows * tileColumns).baseAddress!
 
-        var first = 0
-        while first < total {
-            let count = min(chunk, total - first)
-            // V[k][t][c] = (Bᵀ d B)[t] for tile k of channel c: each tile's 36 x C block is
-            // small and written in place; the product for position t reads rows of stride 36·C.
-            workspace.parallelChunks(count) { tiles in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 108) { scratch in
-                    let d = scratch.baseAddress!, rows = d + 36, out = d + 72
-                    for k in tiles {
-                        let tile = first + k
-                        let n = tile / tilesPerImage, r = tile % tilesPerImage
-                        let top = (r / tileColumns) * 4 - padTop, left = (r % tileColumns) * 4 - padLeft
-                        let interior = top >= 0 && left >= 0 && top + 6 <= height && left + 6 <= width
-                        for c in 0..<inChannels {
-                            let plane = x + (n * inChannels + c) * planeIn
-                            if interior {
-                                let origin = plane + top * width + left
-                                for i in 0..<6 { WinogradTransforms.input(origin + i * width, 1, rows + i * 6, 1) }
-                            } else {
-                                for i in 0..<6 {
-                                    let yy = top + i
-                                    for j in 0..<6 {
-                                        let xx = left + j
-                                        d[i * 6 + j] = yy >= 0 && yy < height && xx >= 0 && xx < width ? plane[yy * width + xx] : 0
-                                    }
-                                }
-                                for i in 0..<6 { WinogradTransforms.input(d + i * 6, 1, rows + i * 6, 1) }
-                            }
-                            for j in 0..<6 { WinogradTransforms.input(rows + j, 6, out + j, 6) }
-                            let target = v + k * 36 * inChannels + c
-                            for t in 0..<36 { target[t * inChannels] = out[t] }
-                        }
-                    }
+        var rowBegin = 0
+        while rowBegin < totalRows {
+            let rowEnd = min(totalRows, rowBegin + chunkRows)
+            let tiles = (rowEnd - rowBegin) * tileColumns
+            // V [36][Cin][tiles]: the input patches of the chunk's tiles, transformed.
+            workspace.parallelChunks(inChannels) { channels in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: winograd_input_scratch(Int32(tileColumns))) { scratch in
+                    winograd_input_tiles(x, Int32(inChannels), Int32(height), Int32(width), Int32(padTop), Int32(padLeft),
+                                         Int32(tileRows), Int32(tileColumns), Int32(rowBegin), Int32(rowEnd),
+                                         Int32(channels.lowerBound), Int32(channels.upperBound), v, scratch.baseAddress!)
                 }
             }
-            // M_t [T x Cout] = V_t · U_tᵀ (forward) or V_t · U_π(t) (input gradient).
+            // M_t [Cout x tiles] = U_t · V_t (forward) or U_π(t)ᵀ · V_t (input gradient).
             workspace.parallelFor(36) { t in
-                u.withUnsafeBufferPointer { weights in
-                    let b = weights.baseAddress! + (transposed ? permutation[t] : t) * kernel.outChannels * kernel.inChannels
-                    BLAS.gemm(transB: !transposed, m: count, n: outChannels, k: inChannels,
-                              a: v + t * inChannels, lda: 36 * inChannels, b: b, ldb: kernel.inChannels,
-                              c: m + t * outChannels, ldc: 36 * outChannels)
+                kernel.u.withUnsafeBufferPointer { weights in
+                    let u = weights.baseAddress! + (transposed ? kernel.flipPermutation[t] : t) * kernel.outChannels * kernel.inChannels
+                    BLAS.gemm(transA: transposed, m: outChannels, n: tiles, k: inChannels,
+                              a: u, lda: kernel.inChannels, b: v + t * inChannels * tiles, ldb: tiles,
+                              c: m + t * outChannels * tiles, ldc: tiles)
                 }
             }
-            // Y tile = Aᵀ M A (+ bias).
-            workspace.parallelChunks(count) { tiles in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 36 + 24 + 16) { scratch in
-                    let s = scratch.baseAddress!, rows = s + 36, out = s + 60
-                    for k in tiles {
-                        let tile = first + k
-                        let n = tile / tilesPerImage, r = tile % tilesPerImage
-                        let top = (r / tileColumns) * 4, left = (r % tileColumns) * 4
-                        let height = min(4, outHeight - top), width = min(4, outWidth - left)
-                        for o in 0..<outChannels {
-                            let source = m + k * 36 * outChannels + o
-                            for t in 0..<36 { s[t] = source[t * outChannels] }
-                            for i in 0..<6 { WinogradTransforms.output(s + i * 6, 1, rows + i * 4, 1) }
-                            for j in 0..<4 { WinogradTransforms.output(rows + j, 4, out + j, 4) }
-                            let b = bias?[o] ?? 0
-                            let plane = y + (n * outChannels + o) * planeOut + top * outWidth + left
-                            for i in 0..<height {
-                                for j in 0..<width { plane[i * outWidth + j] = out[i * 4 + j] + b }
-                            }
-                        }
-                    }
+            // Y tile = Aᵀ M A (+ bias, rectified).
+            workspace.parallelChunks(outChannels) { channels in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: winograd_output_scratch(Int32(tileColumns))) { scratch in
+                    winograd_output_tiles(m, Int32(outChannels), Int32(outHeight), Int32(outWidth),
+                                          Int32(tileRows), Int32(tileColumns), Int32(rowBegin), Int32(rowEnd),
+                                          Int32(channels.lowerBound), Int32(channels.upperBound), bias, rectified ? 1 : 0,
+                                          y, scratch.baseAddress!)
                 }
             }
-            first += count
+            rowBegin = rowEnd
         }
     }
 }
@@ -151,6 +113,10 @@ public final class WinogradKernel: Sendable {
     /// product is bound by reading the transformed weights, and a third of each 4x4 tile
     /// grid falls outside the image, so the gain would not repay the memory.
     public static let minimumOutputPixels = 28 * 28
+    /// Kernels with fewer input channels (an RGB image's 3) use im2col: the GEMM is then too
+    /// small to repay the output transform, which costs the same for any input depth
+    /// (VGG16's first layer: 7.6 ms with the transform, 3 ms without).
+    public static let minimumInputChannels = 16
 
     public let outChannels: Int
     public let inChannels: Int
@@ -166,19 +132,12 @@ public final class WinogradKernel: Sendable {
         var u = [Float](repeating: 0, count: 36 * pairs)
         weights.withUnsafeBufferPointer { w in
             u.withUnsafeMutableBufferPointer { target in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 18 + 36) { scratch in
-                    let rows = scratch.baseAddress!, out = rows + 18
-                    for pair in 0..<pairs {
-                        let g = w.baseAddress! + pair * 9
-                        for j in 0..<3 { WinogradTransforms.kernel(g + j, 3, rows + j, 3) }
-                        for i in 0..<6 { WinogradTransforms.kernel(rows + i * 3, 1, out + i * 6, 1) }
-                        for t in 0..<36 { target[t * pairs + pair] = out[t] }
-                    }
+                for pair in 0..<pairs {
+                    winograd_kernel_tile(w.baseAddress! + pair * 9, target.baseAddress! + pair, pairs)
                 }
             }
         }
         self.u = u
-        let p = WinogradTransforms.flipPermutation
-        flipPermutation = (0..<36).map { p[$0 / 6] * 6 + p[$0 % 6] }
+        flipPermutation = (0..<36).map { Int(winograd_flipped_position(Int32($0))) }
     }
 }
