@@ -3,13 +3,9 @@
 #include "vectorized.h"
 
 VECTORIZED(sparse_vector_matrix,
-           (const float *a, size_t a_stride, int k, const float *b, size_t ldb, int n,
-            float alpha, float beta, float *c, int *rows),
-           (a, a_stride, k, b, ldb, n, alpha, beta, c, rows)) {
-    int count = 0;
-    for (int i = 0; i < k; i++) {
-        if (a[(size_t)i * a_stride] != 0) rows[count++] = i;
-    }
+           (const float *a, size_t a_stride, const int *rows, int count, const float *b, size_t ldb, int n,
+            float alpha, float beta, float *c),
+           (a, a_stride, rows, count, b, ldb, n, alpha, beta, c)) {
     for (int j = 0; j < n; j++) c[j] = beta == 0 ? 0 : beta * c[j];
     int r = 0;
     /* Four rows per pass over c, so c is loaded and stored a quarter as often. */

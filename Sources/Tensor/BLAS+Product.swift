@@ -22,17 +22,15 @@ extension BLAS {
         }
         // The row of op(A): A is 1 x k, or k x 1 with rows lda apart.
         let incX = transA ? lda : 1
-        let sparse = !transB && 4 * zeros(a, stride: incX, count: k) >= k
+        let live = transB ? nil : liveRows(a, stride: incX, count: k)
         func gemv(_ columns: Range<Int>) {
             if transB {
                 // B is n x k: c = alpha · B[columns] · a + beta · c.
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(columns.count), Int32(k), alpha,
                             b + columns.lowerBound * ldb, Int32(ldb), a, Int32(incX), beta, c + columns.lowerBound, 1)
-            } else if sparse {
-                withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { rows in
-                    sparse_vector_matrix(a, incX, Int32(k), b + columns.lowerBound, ldb, Int32(columns.count),
-                                         alpha, beta, c + columns.lowerBound, rows.baseAddress!)
-                }
+            } else if let live {
+                sparse_vector_matrix(a, incX, live, Int32(live.count), b + columns.lowerBound, ldb, Int32(columns.count),
+                                     alpha, beta, c + columns.lowerBound)
             } else {
                 // B is k x n: c = alpha · B[:, columns]ᵀ · a + beta · c.
                 cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(columns.count), alpha,
@@ -46,10 +44,10 @@ extension BLAS {
         }
     }
 
-    /// How many of `count` values `stride` apart are zero.
-    private static func zeros(_ x: UnsafePointer<Float>, stride: Int, count: Int) -> Int {
-        var zeros = 0
-        for i in 0..<count where x[i * stride] == 0 { zeros += 1 }
-        return zeros
+    /// The indices of the non-zero values among `count` values `stride` apart, or nil when
+    /// fewer than a quarter are zero (the dense product is then as good).
+    private static func liveRows(_ x: UnsafePointer<Float>, stride: Int, count: Int) -> [Int32]? {
+        let live = (0..<count).filter { x[$0 * stride] != 0 }.map(Int32.init)
+        return 4 * (count - live.count) >= count ? live : nil
     }
 }

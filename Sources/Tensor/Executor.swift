@@ -25,10 +25,15 @@ public final class Executor {
     private var lastCount: [Int]
     /// For each value, the last node index that reads it (-1: never read).
     private let lastUse: [Int]
-    /// For each node, the index of the `Relu` right after it that it can apply as it writes
-    /// (a `RectifyingOperator` whose output only that `Relu` reads). The pair runs as one
-    /// unless the unrectified output must be kept.
-    private let rectifiedBy: [Int?]
+    /// For each node that can apply the `Relu` right after it as it writes (a
+    /// `RectifyingOperator` whose output only that `Relu` reads), the two. The pair runs as
+    /// one unless the unrectified output must be kept.
+    private let fusions: [Fusion?]
+
+    private struct Fusion {
+        let op: any RectifyingOperator
+        let relu: Node
+    }
 
     public init(graph: Graph, threads: Int = 1) {
         self.graph = graph
@@ -42,12 +47,12 @@ public final class Executor {
         }
         self.lastUse = lastUse
         let nodes = graph.nodes
-        rectifiedBy = nodes.indices.map { index in
+        fusions = nodes.indices.map { index in
             let node = nodes[index]
-            guard node.op is any RectifyingOperator, node.outputs.count == 1, index + 1 < nodes.count,
+            guard let op = node.op as? any RectifyingOperator, node.outputs.count == 1, index + 1 < nodes.count,
                   nodes[index + 1].op is Relu, nodes[index + 1].inputs == [node.outputs[0]],
                   lastUse[node.outputs[0].index] == index + 1, !graph.outputs.contains(node.outputs[0]) else { return nil }
-            return index + 1
+            return Fusion(op: op, relu: nodes[index + 1])
         }
     }
 
@@ -86,24 +91,24 @@ public final class Executor {
                 }
                 return value
             }
-            // A rectifier fused into this node: nothing else reads the unrectified output.
-            let rectifier = rectifiedBy[index].flatMap { pinned.contains(node.outputs[0]) ? nil : graph.nodes[$0] }
-            var outputs = (rectifier ?? node).outputs.map(takeBuffer)
+            // The Relu after this node fused into it, unless the unrectified output is kept.
+            let fusion = fusions[index].flatMap { pinned.contains(node.outputs[0]) ? nil : $0 }
+            var outputs = (fusion?.relu ?? node).outputs.map(takeBuffer)
             do {
-                if rectifier != nil, let op = node.op as? any RectifyingOperator {
-                    try op.forward(inputs, into: &outputs, workspace: workspace, rectified: true)
+                if let fusion {
+                    try fusion.op.forward(inputs, into: &outputs, workspace: workspace, rectified: true)
                 } else {
                     try node.op.forward(inputs, into: &outputs, workspace: workspace)
                 }
             } catch let error as EngineError {
                 throw EngineError.graph("node '\(node.name)': \(error)")
             }
-            if rectifier != nil {
+            if fusion != nil {
                 shapes[node.outputs[0].index] = outputs[0].shape
                 release(node.inputs, at: index, pinned: pinned)
                 index += 1
             }
-            record(outputs, of: rectifier ?? node, at: index, pinned: pinned)
+            record(outputs, of: fusion?.relu ?? node, at: index, pinned: pinned)
             index += 1
         }
         var result: [ValueID: Tensor] = [:]

@@ -35,10 +35,10 @@ void winograd_kernel_tile(const float *g, float *u, size_t stride);
 /* The position of the flipped kernel's transform that holds position t of the kernel's. */
 int winograd_flipped_position(int t);
 
-/* c[j] = alpha * sum_i a[i * a_stride] * b[i * ldb + j] + beta * c[j] for j < n, i < k, reading
- * only the rows i of b where a[i] != 0 (so a NaN or infinity in a skipped row does not reach c).
- * With beta == 0, c is only written. rows is scratch for k indices. */
-void sparse_vector_matrix(const float *a, size_t a_stride, int k, const float *b, size_t ldb, int n,
-                          float alpha, float beta, float *c, int *rows);
+/* c[j] = alpha * sum_i a[i * a_stride] * b[i * ldb + j] + beta * c[j] for j < n, the sum over
+ * the `count` rows i listed in `rows` (those where a[i] != 0), so only those rows of b are read
+ * and a NaN or infinity in another row does not reach c. With beta == 0, c is only written. */
+void sparse_vector_matrix(const float *a, size_t a_stride, const int *rows, int count, const float *b, size_t ldb,
+                          int n, float alpha, float beta, float *c);
 
 #endif
