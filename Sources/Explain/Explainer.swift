@@ -22,6 +22,13 @@ public final class Explainer {
     public var backwardCount: Int { executor.backwardCount }
     /// Floats held in this explainer's buffers.
     public var heldFloats: Int { executor.heldFloats }
+    /// When the current request must stop: checked before every node of every pass (Score-CAM's
+    /// batches of masked passes included), so `explain` and `predict` throw
+    /// `Cancellation.Stopped` within one node's time of a deadline or a cancel.
+    public var cancellation: Cancellation? {
+        get { executor.cancellation }
+        set { executor.cancellation = newValue }
+    }
 
     /// The scores for one preprocessed image `[1, C, H, W]`.
     public func predict(_ input: Tensor) throws -> [Float] {

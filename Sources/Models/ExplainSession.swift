@@ -7,6 +7,9 @@ import Tensor
 public final class ExplainSession {
     public let threads: Int
     public var pixelLimit = Image.defaultPixelLimit
+    /// When the current request must stop (its deadline, or its client gone): checked between
+    /// the stages and, by the engine, before every node. Set per request (the worker pool does).
+    public var cancellation: Cancellation?
     private var explainers: [ObjectIdentifier: Explainer] = [:]
     private let clock = ContinuousClock()
 
@@ -34,6 +37,7 @@ public final class ExplainSession {
         try options.validate()
         var timings = PipelineTimings()
         let (image, original, input) = try prepare(bytes, model: model, fullSize: render, timings: &timings)
+        try cancellation?.check()
         var explainable = model.explainable
         var layers = try options.method.usesLayer ? self.layers(model, options, in: explainable) : []
         if options.dilate {
@@ -49,6 +53,7 @@ public final class ExplainSession {
         timings.forward = explanation.timings.forward
         timings.backward = explanation.timings.backward
         timings.map = explanation.timings.map
+        try cancellation?.check()
 
         let start = clock.now
         let scores = model.scores.scores(explanation.logits)
@@ -90,6 +95,7 @@ public final class ExplainSession {
         guard (1...1000).contains(top) else { throw ModelError.invalidRequest("top must be between 1 and 1000, got \(top)") }
         var timings = PipelineTimings()
         let (_, original, input) = try prepare(bytes, model: model, fullSize: false, timings: &timings)
+        try cancellation?.check()
         let start = clock.now
         let logits = try explainer(for: model.explainable, id: ObjectIdentifier(model), variant: nil).predict(input)
         timings.forward = clock.now - start
@@ -137,9 +143,10 @@ public final class ExplainSession {
     /// The explainer of a model (or of its dilated variant at a layer), kept for its buffers.
     /// A dilated variant's explainer is not kept: its buffers are many times larger.
     private func explainer(for explainable: ExplainableModel, id: ObjectIdentifier, variant: String?) -> Explainer {
-        if variant == nil, let existing = explainers[id] { return existing }
-        let explainer = Explainer(model: explainable, threads: threads)
+        let explainer = variant == nil ? explainers[id] ?? Explainer(model: explainable, threads: threads)
+                                       : Explainer(model: explainable, threads: threads)
         if variant == nil { explainers[id] = explainer }
+        explainer.cancellation = cancellation
         return explainer
     }
 

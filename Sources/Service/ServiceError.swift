@@ -76,6 +76,11 @@ public struct ServiceError: Error, Equatable {
             case .stopped:
                 self.init(.serviceUnavailable, "shutting_down", "the server is shutting down", retryAfter: 1)
             }
+        case is CancellationError:
+            // The client closed its connection while waiting: nobody reads this answer, but
+            // metrics count it apart, with nginx's "client closed request".
+            self.init(HTTPStatus(code: 499, reasonPhrase: "Client Closed Request"), "cancelled",
+                      "the request was cancelled: the client closed its connection")
         case let error as OverlayError:
             self.init(.badRequest, "invalid_parameter", "\(error)")
         default:

@@ -10,6 +10,10 @@ public final class Executor {
     public private(set) var forwardCount = 0
     /// Backward passes run so far, counting a batch of replicas as one.
     public private(set) var backwardCount = 0
+    /// Checked before every node of a forward pass and every step of a backward pass: once
+    /// it says stop, the run throws `Cancellation.Stopped` (the executor's buffers stay
+    /// consistent, and the next run starts afresh). Set it for each request.
+    public var cancellation: Cancellation?
 
     /// The shape of every value computed by the last forward pass (nil for constants and
     /// values it did not reach), by `ValueID.index`.
@@ -82,6 +86,7 @@ public final class Executor {
         let pinned = plans.reduce(keep.union(graph.outputs)) { $0.union($1.retained) }
         var index = 0
         while index < graph.nodes.count {
+            try cancellation?.check()
             let node = graph.nodes[index]
             let inputs = try node.inputs.map { id -> Tensor? in
                 guard let id else { return nil }
@@ -156,6 +161,7 @@ public final class Executor {
         var gradients: [ValueID: Tensor] = [plan.output: seed]
         let context = BackwardContext(rule: plan.rule, workspace: workspace)
         for (index, wrt) in plan.steps {
+            try cancellation?.check()
             let node = graph.nodes[index]
             guard let gradient = gradients[node.outputs[0]] else { continue }
             if !plan.targets.contains(node.outputs[0]) { gradients[node.outputs[0]] = nil }

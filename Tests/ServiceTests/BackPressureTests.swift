@@ -53,6 +53,22 @@ final class Blocker: Sendable {
         }
     }
 
+    /// Finding: with `--timeout 3`, two slow jobs were answered 503 at 3 s but kept both
+    /// workers busy until about 14 s. Now the engine stops at the deadline, between nodes.
+    @Test func aTimedOutExplanationStopsAndFreesItsWorker() async throws {
+        try await withService(configure: { $0.timeout = .milliseconds(500) }) { service, port in
+            // Score-CAM over the dilated network: about 10 s of work on this fixture.
+            let slow = "/gradcam?model=vgg16_small&method=scorecam&dilate=true&format=json"
+            let reply = try await post(port, slow, raw: Fixture.png, contentType: "image/png")
+            #expect(reply.status == 503)
+            #expect(reply.errorCode == "timeout")
+            #expect(try await WorkerPoolTests.eventually(within: .seconds(3)) { service.pool.busyWorkers == 0 },
+                    "the worker is still computing an answer nobody waits for")
+            let next = try await post(port, "/predict?model=vgg16_small", raw: Fixture.png, contentType: "image/png")
+            #expect(next.status == 200)
+        }
+    }
+
     @Test func aStoppedPoolAnswersShuttingDown() async throws {
         try await withService { service, port in
             try await onThread { service.shutdown() }
