@@ -52,7 +52,7 @@ public struct ExplainableModel: Sendable {
 
         let executor = Executor(graph: graph)
         let results = try executor.forward([input: Tensor.zeros(inputShape)])
-        let scores = results[logits]!
+        let scores = try results.tensor(logits)
         guard scores.rank >= 2, scores.shape[0] == 1, scores.elementType == .float32 else {
             throw ExplainError.unsupportedModel("the output '\(graph.name(of: logits))' has shape \(scores.shape); expected [1, classes]")
         }

@@ -33,7 +33,7 @@ public final class Explainer {
     /// The scores for one preprocessed image `[1, C, H, W]`.
     public func predict(_ input: Tensor) throws -> [Float] {
         try checkInput(input)
-        return try executor.forward([model.input: input])[model.logits]!.floats
+        return try executor.forward([model.input: input]).tensor(model.logits).floats
     }
 
     /// Explains `input` (`[1, C, H, W]`, preprocessed) for `classes` (nil: the top-1 class)
@@ -62,15 +62,15 @@ public final class Explainer {
         let results = try executor.forward(
             [model.input: input], keep: method.usesLayer ? layerValues : [],
             preparing: [layerPlan, guidedPlan].compactMap { $0 })
-        let logits = results[model.logits]!.floats
-        let activations = try layers.map { try LayerActivations(results[$0.value]!, layer: $0.name) }
+        let logits = try results.tensor(model.logits).floats
+        let activations = try layers.map { try LayerActivations(results.tensor($0.value), layer: $0.name) }
         timings.forward = clock.now - start
 
         let classes = try resolve(requested, logits: logits)
         let seed = oneHot(classes)
         start = clock.now
         let layerGradients = try layerPlan.map { try executor.backward($0, seed: seed) }
-        let inputGradients = try guidedPlan.map { try executor.backward($0, seed: seed)[model.input]! }
+        let inputGradients = try guidedPlan.map { try executor.backward($0, seed: seed).tensor(model.input) }
         timings.backward = clock.now - start
 
         start = clock.now
@@ -87,9 +87,9 @@ public final class Explainer {
                 case .scorecam:
                     raw = a.weightedSum(try scoreCAMWeights(a, input: input, classes: classes, timings: &timings))
                 case .cam:
-                    raw = a.weightedSum(camHead!.weights(from: layerGradients![camHead!.pooled]!))
+                    raw = a.weightedSum(camHead!.weights(from: try layerGradients!.tensor(camHead!.pooled)))
                 default:
-                    raw = try GradientMethods.maps(method, activations: a, gradients: layerGradients![layer.value]!)
+                    raw = try GradientMethods.maps(method, activations: a, gradients: layerGradients!.tensor(layer.value))
                 }
                 maps.append((0..<classes.count).map { Heatmap(raw: raw.plane($0), width: raw.width, height: raw.height) })
             }
@@ -149,7 +149,7 @@ public final class Explainer {
         let start = clock.now
         defer { timings.forward += clock.now - start }
         let logits = { (batch: Tensor) throws -> [Float] in
-            try self.executor.forward([self.model.input: batch])[self.model.logits]!.floats
+            try self.executor.forward([self.model.input: batch]).tensor(self.model.logits).floats
         }
         do {
             return try ScoreCAM.weights(activations: a, input: input, classes: classes, batchSize: scoreCAMBatchSize, score: logits)

@@ -70,7 +70,7 @@ public final class Executor {
     @discardableResult
     public func forward(
         _ feeds: [ValueID: Tensor], keep: Set<ValueID> = [], preparing plans: [BackwardPlan] = []
-    ) throws -> [ValueID: Tensor] {
+    ) throws -> PassResult {
         recycleAll()
         previousPool.merge(pool) { $0 + $1 }
         pool = [:]
@@ -120,7 +120,7 @@ public final class Executor {
         for id in keep.union(graph.outputs) {
             result[id] = try value(id)
         }
-        return result
+        return PassResult(result, graph: graph, pass: "forward pass")
     }
 
     /// Runs a backward pass over the values of the last forward pass, which must have
@@ -129,7 +129,7 @@ public final class Executor {
     /// - Parameter seed: the gradient at `plan.output`, shaped `[G] + output.shape.dropFirst()`
     ///   where `G` is the forward batch `N`, or any count of replicas when `N == 1`.
     /// - Returns: the gradient at each of `plan.targets`, shaped like the seed's batch.
-    public func backward(_ plan: BackwardPlan, seed: Tensor) throws -> [ValueID: Tensor] {
+    public func backward(_ plan: BackwardPlan, seed: Tensor) throws -> PassResult {
         let output = try value(plan.output)
         for id in plan.retained where values[id.index] == nil && graph.constants[id] == nil {
             throw EngineError.graph("the last forward pass did not keep '\(graph.name(of: id))', which this backward pass reads; run forward preparing this plan")
@@ -150,14 +150,15 @@ public final class Executor {
                 return try runBackward(plan, seed: Tensor(shape: [1] + seed.shape.dropFirst(), floats: slice))
             }
             var stacked: [ValueID: Tensor] = [:]
-            for (id, first) in parts[0] {
-                stacked[id] = Tensor(shape: [replicas] + first.shape.dropFirst(), floats: parts.flatMap { $0[id]!.floats })
+            for id in plan.targets {
+                let slices = try parts.map { try $0.tensor(id) }
+                stacked[id] = Tensor(shape: [replicas] + slices[0].shape.dropFirst(), floats: slices.flatMap(\.floats))
             }
-            return stacked
+            return PassResult(stacked, graph: graph, pass: "backward pass")
         }
     }
 
-    private func runBackward(_ plan: BackwardPlan, seed: Tensor) throws -> [ValueID: Tensor] {
+    private func runBackward(_ plan: BackwardPlan, seed: Tensor) throws -> PassResult {
         var gradients: [ValueID: Tensor] = [plan.output: seed]
         let context = BackwardContext(rule: plan.rule, workspace: workspace)
         for (index, wrt) in plan.steps {
@@ -194,7 +195,7 @@ public final class Executor {
             }
             result[target] = gradient
         }
-        return result
+        return PassResult(result, graph: graph, pass: "backward pass")
     }
 
     /// Stores a node's outputs and releases what no later node reads and nobody asked to keep.
@@ -249,17 +250,5 @@ public final class Executor {
 
     private func recycleAll() {
         for index in values.indices where values[index] != nil { recycle(ValueID(index)) }
-    }
-}
-
-extension Tensor {
-    /// Adds `other` elementwise; shapes must match.
-    public mutating func add(_ other: Tensor) {
-        precondition(shape == other.shape, "adding \(other.shape) to \(shape)")
-        floats.withUnsafeMutableBufferPointer { a in
-            other.floats.withUnsafeBufferPointer { b in
-                for i in a.indices { a[i] += b[i] }
-            }
-        }
     }
 }

@@ -60,11 +60,6 @@ public struct Graph: Sendable {
         return id
     }
 
-    /// Replaces a constant's tensor.
-    public mutating func setConstant(_ id: ValueID, _ tensor: Tensor) {
-        constants[id] = tensor
-    }
-
     /// Appends a node; its inputs must already be defined (nodes stay in topological order).
     public mutating func append(_ node: Node) {
         nodes.append(node)

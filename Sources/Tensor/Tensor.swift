@@ -87,10 +87,14 @@ public struct Tensor: Sendable, Equatable {
         return copy
     }
 
-    /// Changes the shape in place; the element count must not change.
-    public mutating func reshape(_ newShape: [Int]) {
-        precondition(newShape.reduce(1, *) == count, "cannot view \(shape) as \(newShape)")
-        shape = newShape
+    /// Adds `other` elementwise; shapes must match (gradients reaching one value by two paths).
+    public mutating func add(_ other: Tensor) {
+        precondition(shape == other.shape, "adding \(other.shape) to \(shape)")
+        floats.withUnsafeMutableBufferPointer { a in
+            other.floats.withUnsafeBufferPointer { b in
+                for i in a.indices { a[i] += b[i] }
+            }
+        }
     }
 
     /// The elements as `Int` (for int64 tensors holding shapes, axes or indices).

@@ -15,17 +15,36 @@ public final class Workspace {
         for buffer in buffers { buffer.deallocate() }
     }
 
-    /// A scratch buffer of at least `count` floats. Each `slot` is a separate buffer that
-    /// stays valid until the next request for the same slot; contents are unspecified.
-    public func scratch(_ slot: Int, count: Int) -> UnsafeMutableBufferPointer<Float> {
-        while buffers.count <= slot {
+    /// The scratch buffers, by what they hold. A buffer is allocated on its first use and
+    /// grows to the largest size asked for; operators run one at a time, so each operator
+    /// kind reuses its slots from layer to layer.
+    public enum Slot: Int, CaseIterable {
+        /// Conv's im2col column matrix `[C/group · kH · kW, H'·W']`, or its gradient.
+        case convColumns
+        /// Winograd's transformed input tiles `V [36][C][T]` of one chunk of tile rows.
+        case winogradInput
+        /// Winograd's transform-domain products `M [36][Cout][T]` of the same chunk.
+        case winogradProducts
+        /// LRN's per-image denominators `D = bias + α/size · Σ x²` (forward and backward).
+        case lrnDenominators
+        /// LRN's backward `D^(−β)`, per image.
+        case lrnPowers
+        /// LRN's backward `T = dY · X · D^(−β−1)`, per image.
+        case lrnProducts
+    }
+
+    /// A scratch buffer of at least `count` floats for `slot`, valid until the next request
+    /// for the same slot; contents are unspecified.
+    public func scratch(_ slot: Slot, count: Int) -> UnsafeMutableBufferPointer<Float> {
+        let index = slot.rawValue
+        while buffers.count <= index {
             buffers.append(UnsafeMutableBufferPointer(start: nil, count: 0))
         }
-        if buffers[slot].count < count {
-            buffers[slot].deallocate()
-            buffers[slot] = .allocate(capacity: count)
+        if buffers[index].count < count {
+            buffers[index].deallocate()
+            buffers[index] = .allocate(capacity: count)
         }
-        return UnsafeMutableBufferPointer(rebasing: buffers[slot][0..<count])
+        return UnsafeMutableBufferPointer(rebasing: buffers[index][0..<count])
     }
 
     /// Total floats held in scratch buffers.

@@ -74,5 +74,5 @@ func runModel(_ model: ImportedModel, inputs: [Tensor]) throws -> [Tensor] {
     var feeds: [ValueID: Tensor] = [:]
     for (input, tensor) in zip(model.graph.inputs, inputs) { feeds[input] = tensor }
     let results = try executor.forward(feeds)
-    return model.graph.outputs.map { results[$0]! }
+    return try model.graph.outputs.map { try results.tensor($0) }
 }

@@ -66,7 +66,8 @@ import Tensor
     func run(_ path: String, _ x: [Float]) throws -> [Float] {
         let imported = try ModelImporter.load(path: path)
         let executor = Executor(graph: imported.graph)
-        return try executor.forward([imported.graph.inputs[0]: Tensor(shape: [2], floats: x)])[imported.graph.outputs[0]]!.floats
+        return try executor.forward([imported.graph.inputs[0]: Tensor(shape: [2], floats: x)])
+            .tensor(imported.graph.outputs[0]).floats
     }
 
     @Test(arguments: [true, false])

@@ -41,7 +41,7 @@ import Tensor
         let results = try executor.forward([model.graph.inputs[0]: input], keep: Set(ids))
         for (output, id) in zip(fixture.outputs, ids) {
             let expected = try Tensor(proto: Onnx_TensorProto(serializedBytes: Array(Data(contentsOf: Self.folder.appendingPathComponent(output.file)))))
-            let actual = try #require(results[id])
+            let actual = try results.tensor(id)
             #expect(actual.shape == expected.shape)
             let scale = expected.floats.map(abs).max() ?? 1
             let worst = zip(actual.floats, expected.floats).map { abs($0 - $1) }.max() ?? 0

@@ -57,7 +57,7 @@ import Testing
 
         // The next request runs in full on the same executor.
         executor.cancellation = nil
-        #expect(try executor.forward([x: input])[graph.outputs[0]]!.floats == [1, 2])
+        #expect(try executor.forward([x: input]).tensor(graph.outputs[0]).floats == [1, 2])
         #expect(probes.map { $0.forwards.load(ordering: .relaxed) } == [2, 1, 1])
     }
 

@@ -62,16 +62,16 @@ import Testing
         var random = TestRandom(seed: 91)
         let x = random.tensor([1, 2, 6, 6])
         let executor = Executor(graph: graph)
-        let y = try executor.forward([input: x], preparing: [plan])[output]!
+        let y = try executor.forward([input: x], preparing: [plan]).tensor(output)
         #expect(y.shape == [1, 2, 3])
         let v = random.tensor(y.shape)
-        let analytic = try executor.backward(plan, seed: v)[input]!
+        let analytic = try executor.backward(plan, seed: v).tensor(input)
         let step: Float = 1e-3
         for i in 0..<x.count {
             var shifted = x
             func objective(_ value: Float) throws -> Double {
                 shifted.floats[i] = value
-                let y = try Executor(graph: graph).forward([input: shifted])[output]!
+                let y = try Executor(graph: graph).forward([input: shifted]).tensor(output)
                 return zip(y.floats, v.floats).reduce(0) { $0 + Double($1.0) * Double($1.1) }
             }
             let numeric = Float((try objective(x.floats[i] + step) - objective(x.floats[i] - step)) / (2 * Double(step)))
@@ -86,8 +86,8 @@ import Testing
         let executor = Executor(graph: graph)
         try executor.forward([input: random.tensor([1, 2, 6, 6])], preparing: [plan])
         let seeds = (0..<3).map { _ in random.tensor([1, 2, 3]) }
-        let together = try executor.backward(plan, seed: Tensor(shape: [3, 2, 3], floats: seeds.flatMap(\.floats)))[input]!
-        let separate = try seeds.flatMap { try executor.backward(plan, seed: $0)[input]!.floats }
+        let together = try executor.backward(plan, seed: Tensor(shape: [3, 2, 3], floats: seeds.flatMap(\.floats))).tensor(input)
+        let separate = try seeds.flatMap { try executor.backward(plan, seed: $0).tensor(input).floats }
         #expect(together.shape == [3, 2, 6, 6])
         #expect(isClose(together.floats, separate, tolerance: 1e-5))
     }

@@ -52,17 +52,18 @@ public struct Conv: RectifyingOperator {
         var k: Int { cPerGroup * geometry.kernelH * geometry.kernelW }
         var outPlane: Int { geometry.outH * geometry.outW }
         var inPlane: Int { geometry.inH * geometry.inW }
-        /// A 1x1, stride-1, unpadded kernel needs no unfolding: the image is its own column matrix.
         /// The Winograd kernel, when it applies: 3x3, stride 1, no dilation, at most 2 cells of
         /// leading padding (so the input gradient's padding `2 − pad` is not negative), and an
-        /// output large enough to repay the transform's 4x weight memory.
-        func winograd(_ lazy: LazyWinogradKernel?) -> WinogradKernel? {
+        /// output large enough to repay the transform's 4x weight memory. The first call that
+        /// applies builds the transform (four times the weights' size) under the lazy kernel's lock.
+        func winogradKernelMakingIfNeeded(_ lazy: LazyWinogradKernel?) -> WinogradKernel? {
             let g = geometry
             guard let lazy, lazy.outChannels == m, lazy.inChannels == c, g.kernelH == 3, g.kernelW == 3,
                   g.strideH == 1, g.strideW == 1, g.dilationH == 1, g.dilationW == 1,
                   g.padTop <= 2, g.padLeft <= 2, g.outH * g.outW >= lazy.minimumOutputPixels else { return nil }
             return lazy.kernel
         }
+        /// A 1x1, stride-1, unpadded kernel needs no unfolding: the image is its own column matrix.
         var isPointwise: Bool {
             let g = geometry
             return g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1
@@ -99,7 +100,7 @@ public struct Conv: RectifyingOperator {
             throw EngineError.invalid(op: opType, "bias has \(bias.count) values for \(p.m) output channels")
         }
         outputs[0].reset(shape: [p.n, p.m] + window.outputSpatialShape(p.geometry))
-        if let kernel = p.winograd(winograd) {
+        if let kernel = p.winogradKernelMakingIfNeeded(winograd) {
             let g = p.geometry
             x.floats.withUnsafeBufferPointer { xp in
                 outputs[0].floats.withUnsafeMutableBufferPointer { yp in
@@ -113,7 +114,7 @@ public struct Conv: RectifyingOperator {
             }
             return
         }
-        let col = p.isPointwise ? nil : workspace.scratch(0, count: p.k * p.outPlane)
+        let col = p.isPointwise ? nil : workspace.scratch(.convColumns, count: p.k * p.outPlane)
         x.floats.withUnsafeBufferPointer { xp in
             w.floats.withUnsafeBufferPointer { wp in
                 outputs[0].floats.withUnsafeMutableBufferPointer { yp in
@@ -137,7 +138,7 @@ public struct Conv: RectifyingOperator {
             }
         }
         if bias != nil || rectified {
-            finish(&outputs[0], bias: bias?.floats, rectified: rectified, channels: p.m, plane: p.outPlane)
+            Self.addBias(to: &outputs[0], bias: bias?.floats, rectified: rectified, channels: p.m, plane: p.outPlane)
         }
     }
 
@@ -149,7 +150,7 @@ public struct Conv: RectifyingOperator {
         let replicas = gradient.shape[0]
         var dx = Tensor.zeros([replicas] + x.shape.dropFirst())
         let workspace = context.workspace
-        if let kernel = p.winograd(winograd) {
+        if let kernel = p.winogradKernelMakingIfNeeded(winograd) {
             // The input gradient is the correlation of dY, padded by 2 − pad, with the flipped kernel.
             let g = p.geometry
             gradient.floats.withUnsafeBufferPointer { dyp in
@@ -162,7 +163,7 @@ public struct Conv: RectifyingOperator {
             }
             return [dx]
         }
-        let dcol = p.isPointwise ? nil : workspace.scratch(0, count: p.k * p.outPlane)
+        let dcol = p.isPointwise ? nil : workspace.scratch(.convColumns, count: p.k * p.outPlane)
         gradient.floats.withUnsafeBufferPointer { dyp in
             w.floats.withUnsafeBufferPointer { wp in
                 dx.floats.withUnsafeMutableBufferPointer { dxp in
@@ -187,19 +188,21 @@ public struct Conv: RectifyingOperator {
     }
 }
 
-/// Adds `bias[c]` (when given) to every element of channel `c` of an `[N, C, plane]` tensor,
-/// then takes the positive part when `rectified`.
-func finish(_ y: inout Tensor, bias: [Float]?, rectified: Bool, channels: Int, plane: Int) {
-    y.floats.withUnsafeMutableBufferPointer { yp in
-        let images = yp.count / (channels * plane)
-        for n in 0..<images {
-            for c in 0..<channels {
-                let b = bias?[c] ?? 0
-                let row = yp.baseAddress! + (n * channels + c) * plane
-                if rectified {
-                    for i in 0..<plane { row[i] = max(row[i] + b, 0) }
-                } else {
-                    for i in 0..<plane { row[i] += b }
+extension Conv {
+    /// Adds `bias[c]` (when given) to every element of channel `c` of an `[N, C, plane]` tensor,
+    /// then takes the positive part when `rectified`: the im2col path's epilogue.
+    static func addBias(to y: inout Tensor, bias: [Float]?, rectified: Bool, channels: Int, plane: Int) {
+        y.floats.withUnsafeMutableBufferPointer { yp in
+            let images = yp.count / (channels * plane)
+            for n in 0..<images {
+                for c in 0..<channels {
+                    let b = bias?[c] ?? 0
+                    let row = yp.baseAddress! + (n * channels + c) * plane
+                    if rectified {
+                        for i in 0..<plane { row[i] = max(row[i] + b, 0) }
+                    } else {
+                        for i in 0..<plane { row[i] += b }
+                    }
                 }
             }
         }

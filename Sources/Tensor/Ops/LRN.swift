@@ -60,7 +60,7 @@ public struct LRN: Operator {
         outputs[0].reset(shape: x.shape)
         guard x.count > 0 else { return }
         let image = channels * plane, beta = beta
-        let d = workspace.scratch(0, count: image).baseAddress!
+        let d = workspace.scratch(.lrnDenominators, count: image).baseAddress!
         x.floats.withUnsafeBufferPointer { xp in
             outputs[0].floats.withUnsafeMutableBufferPointer { yp in
                 for n in 0..<x.shape[0] {
@@ -107,9 +107,9 @@ public struct LRN: Operator {
         let k = 2 * alpha * beta / Float(size)
         let workspace = context.workspace
         // Per image: D, D^(−β), and T[c] = dY[c] · X[c] · D[c]^(−β−1).
-        let d = workspace.scratch(0, count: image).baseAddress!
-        let power = workspace.scratch(1, count: image).baseAddress!
-        let t = workspace.scratch(2, count: image).baseAddress!
+        let d = workspace.scratch(.lrnDenominators, count: image).baseAddress!
+        let power = workspace.scratch(.lrnPowers, count: image).baseAddress!
+        let t = workspace.scratch(.lrnProducts, count: image).baseAddress!
         x.floats.withUnsafeBufferPointer { xp in
             dx.floats.withUnsafeMutableBufferPointer { gp in
                 for n in 0..<x.shape[0] {

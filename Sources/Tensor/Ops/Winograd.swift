@@ -36,8 +36,8 @@ enum Winograd {
         let tileRows = (outHeight + 3) / 4, tileColumns = (outWidth + 3) / 4
         let totalRows = images * tileRows
         let chunkRows = max(1, min(totalRows, chunkBudget / (36 * max(inChannels, outChannels) * tileColumns)))
-        let v = workspace.scratch(1, count: 36 * inChannels * chunkRows * tileColumns).baseAddress!
-        let m = workspace.scratch(2, count: 36 * outChannels * chunkRows * tileColumns).baseAddress!
+        let v = workspace.scratch(.winogradInput, count: 36 * inChannels * chunkRows * tileColumns).baseAddress!
+        let m = workspace.scratch(.winogradProducts, count: 36 * outChannels * chunkRows * tileColumns).baseAddress!
 
         var rowBegin = 0
         while rowBegin < totalRows {
