@@ -64,7 +64,12 @@ public struct ModelRegistry: Sendable {
         let modelName = name ?? entry?.name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(model: modelName, path: path) }
         if let expected = entry?.sha256 {
-            let actual = try SHA256.hex(ofFile: path)
+            let actual: String
+            do {
+                actual = try SHA256.hex(ofFile: path)
+            } catch {
+                throw .load(model: modelName, reason: "\(error)")
+            }
             guard actual == expected else { throw .checksumMismatch(file: path, expected: expected, actual: actual) }
         }
         let imported: ImportedModel

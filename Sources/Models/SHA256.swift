@@ -3,13 +3,20 @@ import Foundation
 
 /// SHA-256 of files, through OpenSSL's EVP interface (libcrypto).
 public enum SHA256 {
+    /// Why a file's digest could not be computed; the message names the file.
+    public struct Failure: Error, Equatable, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "cannot compute the SHA-256 of '\(path)': \(reason)" }
+    }
+
     /// The lowercase hexadecimal digest of the file at `path`, read in 4 MiB blocks.
-    public static func hex(ofFile path: String) throws(ModelError) -> String {
+    public static func hex(ofFile path: String) throws(Failure) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .load(model: path, reason: "cannot open the file to check its checksum")
+            throw Failure(path: path, reason: "the file cannot be opened")
         }
         defer { try? handle.close() }
-        guard let context = EVP_MD_CTX_new() else { throw .load(model: path, reason: "cannot allocate a digest context") }
+        guard let context = EVP_MD_CTX_new() else { throw Failure(path: path, reason: "no digest context could be allocated") }
         defer { EVP_MD_CTX_free(context) }
         EVP_DigestInit_ex(context, EVP_sha256(), nil)
         while true {
@@ -17,7 +24,7 @@ public enum SHA256 {
             do {
                 block = try handle.read(upToCount: 4 << 20) ?? Data()
             } catch {
-                throw .load(model: path, reason: "read error while checking the checksum: \(error.localizedDescription)")
+                throw Failure(path: path, reason: "read error: \(error.localizedDescription)")
             }
             if block.isEmpty { break }
             block.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }

@@ -40,7 +40,6 @@ public final class WorkerPool: @unchecked Sendable {
         self.workers = max(1, workers)
         self.threadsPerWorker = max(1, threadsPerWorker)
         self.queueCapacity = max(0, queueCapacity)
-        BLAS.setLibraryThreads(1)
         for index in 0..<self.workers {
             let thread = Thread { [self] in self.work() }
             thread.name = "gradcam-worker-\(index)"

@@ -23,6 +23,7 @@ extension BLAS {
         // The row of op(A): A is 1 x k, or k x 1 with rows lda apart.
         let incX = transA ? lda : 1
         let live = transB ? nil : liveRows(a, stride: incX, count: k)
+        _ = singleThreaded
         func gemv(_ columns: Range<Int>) {
             if transB {
                 // B is n x k: c = alpha · B[columns] · a + beta · c.

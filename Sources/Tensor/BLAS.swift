@@ -3,10 +3,12 @@ import CBLAS
 /// Matrix products on OpenBLAS, kept single-threaded: parallelism is ours to split, so
 /// that workers x threads never exceeds the cores.
 public enum BLAS {
-    /// Sets OpenBLAS's own thread count; the engine calls it with 1 (see `Engine`).
-    public static func setLibraryThreads(_ n: Int) {
-        openblas_set_num_threads(Int32(n))
-    }
+    /// OpenBLAS's own threads, turned off once, before the first product: Swift runs a static
+    /// initializer exactly once, whichever thread reaches it first. The workspace splits the
+    /// work among threads itself (`Workspace.threads`), so that workers x threads stays within
+    /// the cores; OpenBLAS threading on top would oversubscribe them. Every call into OpenBLAS
+    /// touches this first; nothing else sets OpenBLAS's threads.
+    static let singleThreaded: Void = openblas_set_num_threads(1)
 
     /// `C = alpha * op(A) * op(B) + beta * C`, row-major; `op(A)` is `m x k`, `op(B)` is
     /// `k x n`. With `threads > 1` the rows (or columns, when `m` is small) of `C` are
@@ -52,6 +54,7 @@ public enum BLAS {
             }
             return
         }
+        _ = singleThreaded
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

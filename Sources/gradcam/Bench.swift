@@ -56,7 +56,6 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.setLibraryThreads(1)
         let models = model.isEmpty
             ? [try LoadedModel(name: "vgg16", graph: Architectures.vgg16()), try LoadedModel(name: "alexnet", graph: Architectures.alexnet())]
             : try model.map { try loadModel($0, modelsDirectory: modelsDirectory) }

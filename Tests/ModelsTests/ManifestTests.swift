@@ -80,6 +80,12 @@ import Testing
         #expect(try registry.model(named: "tiny").sha256 == sum)
     }
 
+    @Test func anUnreadableFilesDigestErrorNamesTheFile() {
+        let path = "/nonexistent/gradcam/model.onnx"
+        #expect(throws: SHA256.Failure(path: path, reason: "the file cannot be opened")) { try SHA256.hex(ofFile: path) }
+        #expect("\(SHA256.Failure(path: path, reason: "x"))" == "cannot compute the SHA-256 of '\(path)': x")
+    }
+
     @Test func missingLabelsFileIsRefused() throws {
         let dir = try directory(["manifest.json": #"{"models": [{"name": "tiny", "file": "tiny.onnx", "labels": "absent.labels"}]}"#])
         var registry = try ModelRegistry(directory: dir)

@@ -12,7 +12,7 @@ final class Blocker: Sendable {
         let pool = service.pool
         let release = self.release
         Task.detached { _ = try? await pool.run(deadline: .now + .seconds(30)) { _ in release.wait() } }
-        while service.pool.busyWorkers < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        try #require(try await eventually { service.pool.busyWorkers == 1 }, "no worker took the blocking job")
     }
 
     func free() { release.signal() }
@@ -32,7 +32,7 @@ final class Blocker: Sendable {
             #expect(reply.header("Retry-After") == "1")
             #expect(ContinuousClock.now - start < .seconds(2), "refused at once, not queued")
             blocker.free()
-            while service.pool.busyWorkers > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            try #require(try await eventually { service.pool.busyWorkers == 0 })
             let after = try await post(port, "/predict?model=vgg16_small", raw: Fixture.png, contentType: "image/png")
             #expect(after.status == 200)
         }
@@ -62,7 +62,7 @@ final class Blocker: Sendable {
             let reply = try await post(port, slow, raw: Fixture.png, contentType: "image/png")
             #expect(reply.status == 503)
             #expect(reply.errorCode == "timeout")
-            #expect(try await WorkerPoolTests.eventually(within: .seconds(3)) { service.pool.busyWorkers == 0 },
+            #expect(try await eventually(within: .seconds(3)) { service.pool.busyWorkers == 0 },
                     "the worker is still computing an answer nobody waits for")
             let next = try await post(port, "/predict?model=vgg16_small", raw: Fixture.png, contentType: "image/png")
             #expect(next.status == 200)

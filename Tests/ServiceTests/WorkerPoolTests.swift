@@ -29,16 +29,6 @@ import Testing
         let value = Atomic<Int>(0)
     }
 
-    /// Waits until `condition` holds, for at most `limit`; returns whether it did.
-    static func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
-        let start = ContinuousClock.now
-        while !condition() {
-            guard ContinuousClock.now - start < limit else { return false }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return true
-    }
-
     static func isTimeout(_ failure: WorkerPool.Failure) -> Bool {
         if case .timedOut = failure { return true }
         return false
@@ -52,7 +42,7 @@ import Testing
         }
         #expect(failure.map(Self.isTimeout) == true)
         // The worker is free again within a step, not after the job's 20 s.
-        #expect(try await Self.eventually(within: .seconds(5)) { pool.busyWorkers == 0 })
+        #expect(try await eventually(within: .seconds(5)) { pool.busyWorkers == 0 })
         let next = try await pool.run(deadline: .now + .seconds(10)) { _ in 42 }
         #expect(next == 42)
     }
@@ -61,10 +51,10 @@ import Testing
         let pool = WorkerPool(workers: 1, threadsPerWorker: 1, queueCapacity: 4)
         defer { pool.shutdown() }
         let caller = Task { try await pool.run(deadline: .now + .seconds(30), Self.steps()) }
-        #expect(try await Self.eventually { pool.busyWorkers == 1 })
+        #expect(try await eventually { pool.busyWorkers == 1 })
         caller.cancel()
         await #expect(throws: CancellationError.self) { try await caller.value }
-        #expect(try await Self.eventually(within: .seconds(5)) { pool.busyWorkers == 0 })
+        #expect(try await eventually(within: .seconds(5)) { pool.busyWorkers == 0 })
     }
 
     @Test func aCancelledCallersQueuedJobNeverRuns() async throws {
@@ -72,11 +62,11 @@ import Testing
         defer { pool.shutdown() }
         let release = DispatchSemaphore(value: 0)
         let holder = Task { try await pool.run(deadline: .now + .seconds(30)) { _ in release.wait() } }
-        #expect(try await Self.eventually { pool.busyWorkers == 1 })
+        #expect(try await eventually { pool.busyWorkers == 1 })
 
         let ran = Counter()
         let queued = Task { try await pool.run(deadline: .now + .seconds(30), Self.steps(limit: .zero, ran: ran)) }
-        #expect(try await Self.eventually { pool.queueDepth == 1 })
+        #expect(try await eventually { pool.queueDepth == 1 })
         queued.cancel()
         await #expect(throws: CancellationError.self) { try await queued.value }
         #expect(pool.queueDepth == 0, "the abandoned job no longer takes a place in the queue")
@@ -99,6 +89,6 @@ import Testing
             }
         }
         #expect(failure.map(Self.isTimeout) == true)
-        #expect(try await Self.eventually(within: .seconds(5)) { pool.busyWorkers == 0 })
+        #expect(try await eventually(within: .seconds(5)) { pool.busyWorkers == 0 })
     }
 }

@@ -8,8 +8,14 @@ enum Fixture {
     static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The file's bytes; a missing fixture stops the run at once, naming the file, rather
+    /// than turning into an empty upload that fails some later expectation obscurely.
     static func bytes(_ relativePath: String) -> [UInt8] {
-        Array(FileManager.default.contents(atPath: repository.appending(path: relativePath).path) ?? Data())
+        let path = repository.appending(path: relativePath).path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            fatalError("test fixture missing: \(path)")
+        }
+        return Array(data)
     }
 
     /// A 37x23 RGB PNG.
@@ -172,4 +178,15 @@ func get(_ port: Int, _ target: String) async throws -> Reply {
 /// Runs `body` against the shared service's port.
 func withSharedService(_ body: (Int) async throws -> Void) async throws {
     try await body(SharedService.port)
+}
+
+/// Waits until `condition` holds, polling every 5 ms for at most `limit`; returns whether it
+/// did. Every wait in these suites is bounded, so a broken server fails a test, not the run.
+func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
+    let start = ContinuousClock.now
+    while !condition() {
+        guard ContinuousClock.now - start < limit else { return false }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    return true
 }
