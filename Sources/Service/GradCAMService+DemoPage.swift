@@ -34,8 +34,9 @@ extension GradCAMService {
 
     /// The page's files by name, as compiled in by the EmbedFiles plugin: `index.html` is `/`.
     static let demoPageFiles: [String: DemoPageFile] = DemoPageFiles.contents.reduce(into: [:]) { files, entry in
-        guard let dot = entry.key.lastIndex(of: "."), let type = demoPageContentTypes[String(entry.key[entry.key.index(after: dot)...])] else { return }
-        files[entry.key] = DemoPageFile(contentType: type, text: entry.value)
+        let (name, text) = entry
+        guard let dot = name.lastIndex(of: "."), let type = demoPageContentTypes[String(name[name.index(after: dot)...])] else { return }
+        files[name] = DemoPageFile(contentType: type, text: text)
     }
 
     /// The demo page and its assets need no API key, even with `protectAll`: they hold no
