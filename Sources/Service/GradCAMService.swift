@@ -56,9 +56,9 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
     }
 
     /// Checks the API key where one is needed: on POST requests, or on all with `protectAll`
-    /// except the demo page itself (it holds no data, and asks the user for the key).
+    /// except the demo page and its assets (they hold no data; the page asks for the key).
     private func authorize(_ request: HTTPRequest) throws {
-        guard let keys = configuration.apiKeys, request.method == "POST" || (configuration.protectAll && request.path != "/") else { return }
+        guard let keys = configuration.apiKeys, request.method == "POST" || (configuration.protectAll && !Self.isDemoPage(request.path)) else { return }
         guard keys.accepts(authorization: request.headers["Authorization"]) else {
             throw ServiceError(.unauthorized, "unauthorized",
                                request.headers["Authorization"] == nil ? "this endpoint needs an API key: send Authorization: Bearer <key>"
@@ -81,7 +81,7 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
             return handler
         }
         switch path {
-        case "/": return ("/", only("GET") { self.page(DemoPage.html, type: "text/html; charset=utf-8") })
+        case "/": return ("/", only("GET") { try self.demoPageFile("index.html", request) })
         case "/healthz": return ("/healthz", only("GET") { .text("ok\n") })
         case "/readyz": return ("/readyz", only("GET") { try self.readiness() })
         case "/metrics": return ("/metrics", only("GET") { self.metricsPage() })
@@ -90,6 +90,9 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         case "/gradcam": return ("/gradcam", only("POST") { try await self.explain(request) })
         case "/predict": return ("/predict", only("POST") { try await self.predict(request) })
         default:
+            if path.hasPrefix(Self.demoPageAssetPrefix) {
+                return ("/static/{file}", only("GET") { try self.demoPageFile(String(path.dropFirst(Self.demoPageAssetPrefix.count)), request) })
+            }
             if path.hasPrefix("/models/") {
                 let name = String(path.dropFirst("/models/".count))
                 return ("/models/{name}", only("GET") { try self.modelDetail(name) })

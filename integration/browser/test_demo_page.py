@@ -1,13 +1,16 @@
-"""The demo page (GET /) in a real browser: headless Chromium driven by Selenium.
+"""The demo page (GET / and its files under /static/) in a real browser: headless Chromium
+driven by Selenium, and its files over plain HTTP.
 
 Runs against the server of `script/test` (GRADCAM_URL); the API-key test starts a server of
 its own (GRADCAM_BIN). Needs Debian's `chromium` and `chromium-driver` (script/bootstrap
 --python installs them). Every wait is explicit: on the page's `data-state` attributes
 (`empty`, `loading`, `ready`, `error`) and on the overlay canvas' `data-render` counter.
 """
+import contextlib
 import hashlib
 import os
 import pathlib
+import re
 import shutil
 import socket
 import subprocess
@@ -27,6 +30,11 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WAIT = 90  # seconds; explanations on a loaded 2-core machine can be slow
 FIXTURE_MODEL = ROOT / "Tests/Fixtures/models/vgg16_small/model.onnx"
+COLORMAPS = ["jet", "turbo", "viridis", "inferno", "gray"]
+# The page's overlay against the server's PNG: the same float32 formula on both sides, so
+# equal but for rare rounding ties (one level, in at most one pixel in a thousand).
+MAX_CHANNEL_DIFF = 1
+MAX_DIFFERING_FRACTION = 1 / 1000
 
 
 def _test_image() -> pathlib.Path:
@@ -125,13 +133,72 @@ def visible_errors(d):
 
 # -- tests ---------------------------------------------------------------------------------
 
+def page_files(base_url):
+    """Every file the page loads: / and, recursively, its style sheet and ES modules."""
+    found, queue = {}, ["/"]
+    while queue:
+        path = queue.pop()
+        if path in found:
+            continue
+        response = requests.get(base_url + path, timeout=30)
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        found[path] = response
+        text = response.text
+        base = path.rsplit("/", 1)[0] + "/"
+        links = re.findall(r'<(?:link|script)[^>]+(?:href|src)="(/[^"]*)"', text) if path == "/" else []
+        links += [base + name[2:] for name in re.findall(r"""from '(\./[\w.-]+)'""", text)]
+        queue += links
+    return found
+
+
 def test_page_is_served(base_url):
     response = requests.get(f"{base_url}/", timeout=30)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
-    for marker in ['id="file-input"', 'id="overlay-canvas"', 'id="guided-image"', 'id="opacity"']:
+    for marker in ['id="file-input"', 'id="overlay-canvas"', 'id="guided-image"', 'id="opacity"',
+                   '<script type="module" src="/static/main.js">', 'href="/static/style.css"']:
         assert marker in response.text
-    assert "http://" not in response.text.replace("http://www.w3.org/2000/svg", ""), "the page must not load anything external"
+
+
+def test_page_files_have_types_validators_and_no_external_references(base_url):
+    files = page_files(base_url)
+    # Every file of Sources/Service/Web is served, and loaded by the page (none is left over).
+    web = sorted(f.name for f in (ROOT / "Sources/Service/Web").iterdir() if f.name != "index.html")
+    assert sorted(files) == ["/"] + [f"/static/{name}" for name in web]
+    types = {path: response.headers["Content-Type"] for path, response in files.items()}
+    assert types.pop("/") == "text/html; charset=utf-8"
+    assert types.pop("/static/style.css") == "text/css; charset=utf-8"
+    assert "/static/colormaps.js" in types and "/static/render.js" in types, sorted(types)
+    assert set(types.values()) == {"text/javascript; charset=utf-8"}, types
+    etags = set()
+    for path, response in files.items():
+        assert response.headers["Cache-Control"] == "no-cache", path
+        etag = response.headers["ETag"]
+        assert re.fullmatch(r'"[0-9a-f]{16}"', etag), (path, etag)
+        etags.add(etag)
+        text = response.text.replace("http://www.w3.org/2000/svg", "")
+        assert "http://" not in text and "https://" not in text, f"{path} must not load anything external"
+        # Revalidation: the current tag (alone, weak, or in a list) gives 304 without a body.
+        for header in [etag, f"W/{etag}", f'"0000000000000000", {etag}', "*"]:
+            again = requests.get(base_url + path, headers={"If-None-Match": header}, timeout=30)
+            assert again.status_code == 304 and again.content == b"", (path, header, again.status_code)
+            assert again.headers["ETag"] == etag
+        assert requests.get(base_url + path, headers={"If-None-Match": '"0000000000000000"'}, timeout=30).status_code == 200
+        head = requests.head(base_url + path, timeout=30)
+        assert head.status_code == 200 and head.content == b"", path
+        assert head.headers["Content-Type"] == response.headers["Content-Type"] and head.headers["ETag"] == etag
+        assert int(head.headers["Content-Length"]) == len(response.content), path
+    assert len(etags) == len(files), "each file has its own tag"
+
+
+def test_unknown_page_files_are_not_found(base_url):
+    for path in ["/static/", "/static/nope.js", "/static/style.css/x", "/static/%2e%2e/openapi.yaml", "/static/MAIN.JS"]:
+        response = requests.get(base_url + path, timeout=30)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "not_found", path
+        assert "/static/main.js" in response.json()["error"]["message"], path
+    response = requests.post(f"{base_url}/static/main.js", timeout=30)
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD"
 
 
 def test_predict_explain_and_switch_class(driver, base_url, model_name):
@@ -163,23 +230,47 @@ def test_predict_explain_and_switch_class(driver, base_url, model_name):
     assert not visible_errors(d)
 
 
-def test_overlay_matches_server_png(driver, base_url, model_name):
-    """The page blends the JSON map itself; it must draw what POST /gradcam (PNG) draws."""
+def test_overlay_matches_server_png_for_every_colormap(driver, base_url, model_name):
+    """The page blends the JSON map itself; it must draw what POST /gradcam (PNG) draws, with
+    each colormap the page offers."""
     d = driver
     open_page(d, base_url, model_name)
+    offered = d.execute_script("return [...document.getElementById('colormap-select').options].map((o) => o.value)")
+    assert offered == COLORMAPS
     upload(d, _test_image())
     wait_explained(d)
-    result = d.execute_async_script("""
-        const done = arguments[arguments.length - 1];
+    canvas = d.find_element(By.ID, "overlay-canvas")
+    results = {}
+    for colormap in COLORMAPS:
+        render = canvas.get_attribute("data-render")
+        d.execute_script("const s = document.getElementById('colormap-select'); s.value = arguments[0]; s.dispatchEvent(new Event('change'))",
+                         colormap)
+        wait(d, lambda d: canvas.get_attribute("data-render") != render and canvas.get_attribute("data-colormap") == colormap,
+             f"the {colormap} overlay was not drawn")
+        results[colormap] = compare_with_server_png(d, colormap)
+    for colormap, result in results.items():
+        assert "error" not in result, (colormap, result)
+        assert result["maxDiff"] <= MAX_CHANNEL_DIFF, (colormap, result)
+        assert result["differing"] <= result["pixels"] * MAX_DIFFERING_FRACTION, (colormap, result)
+    # The colormaps differ from one another, so a page ignoring the choice would fail above.
+    assert len({r["hash"] for r in results.values()}) == len(COLORMAPS), results
+
+
+def compare_with_server_png(d, colormap):
+    """Asks the server for the PNG overlay of the page's explanation with `colormap` and
+    compares it with the canvas, pixel by pixel: the largest channel difference, the number
+    of pixels that differ at all, and a hash of the page's pixels."""
+    return d.execute_async_script("""
+        const [colormap, done] = arguments;
         const s = window.gradcamDemo.state, ex = s.explanation;
         const form = new FormData();
         form.append('image', s.file, s.file.name);
         for (const [k, v] of Object.entries({model: s.model.name, class: ex.entry.class, layer: ex.layer,
-                                             method: ex.method, alpha: '0.5', colormap: 'jet'})) form.append(k, v);
+                                             method: ex.method, alpha: '0.5', colormap})) form.append(k, v);
         fetch('/gradcam', {method: 'POST', body: form})
           .then((r) => r.ok ? r.blob() : r.text().then((t) => { throw new Error(t); }))
           .then((b) => createImageBitmap(b, {colorSpaceConversion: 'none', premultiplyAlpha: 'none'}))
-          .then((bitmap) => {
+          .then(async (bitmap) => {
             const c = document.createElement('canvas');
             c.width = bitmap.width; c.height = bitmap.height;
             const ctx = c.getContext('2d');
@@ -196,14 +287,12 @@ def test_overlay_matches_server_png(driver, base_url, model_name):
               if (diff) differing++;
               maxDiff = Math.max(maxDiff, diff);
             }
-            done({maxDiff, differing, pixels: page.length / 4});
+            const digest = await crypto.subtle.digest('SHA-256', page);
+            const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+            done({maxDiff, differing, pixels: page.length / 4, hash});
           })
           .catch((e) => done({error: String(e)}));
-    """)
-    assert "error" not in result, result
-    # Same formula in float32 on both sides: identical but for rare rounding ties.
-    assert result["maxDiff"] <= 1, result
-    assert result["differing"] <= result["pixels"] // 1000, result
+    """, colormap)
 
 
 def test_opacity_slider_and_marks(driver, base_url, model_name):
@@ -335,8 +424,9 @@ def test_narrow_screen_has_no_horizontal_scroll(driver, base_url, model_name):
 
 # -- API key: a server of our own -----------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def keyed_server(gradcam_bin):
+@contextlib.contextmanager
+def serve_with_keys(gradcam_bin, *flags):
+    """A server of our own on the fixture model, with the key `s3cret-key` (and `flags`)."""
     with tempfile.TemporaryDirectory() as directory:
         models = pathlib.Path(directory, "models")
         models.mkdir()
@@ -347,13 +437,13 @@ def keyed_server(gradcam_bin):
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         process = subprocess.Popen([str(gradcam_bin), "serve", "--models-dir", str(models), "--port", str(port),
-                                    "--api-key-file", str(keys)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                    "--api-key-file", str(keys), *flags], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    if requests.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    if requests.get(f"{url}/readyz", headers={"Authorization": "Bearer s3cret-key"}, timeout=2).status_code == 200:
                         break
                 except requests.ConnectionError:
                     pass
@@ -364,6 +454,12 @@ def keyed_server(gradcam_bin):
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def keyed_server(gradcam_bin):
+    with serve_with_keys(gradcam_bin) as url:
+        yield url
 
 
 def test_api_key_is_asked_for_and_kept(driver, keyed_server):
@@ -389,3 +485,20 @@ def test_api_key_is_asked_for_and_kept(driver, keyed_server):
     wait_explained(d)
     assert not d.find_element(By.ID, "key-dialog").is_displayed()
     d.execute_script("localStorage.clear()")
+
+
+def test_page_loads_without_a_key_when_every_endpoint_needs_one(driver, gradcam_bin):
+    """With --protect-all the page and its files still load (the page then asks for the key)."""
+    with serve_with_keys(gradcam_bin, "--protect-all") as url:
+        assert requests.get(f"{url}/models", timeout=30).status_code == 401
+        assert len(page_files(url)) > 3
+        assert requests.get(f"{url}/static/nope.js", timeout=30).status_code == 404
+        d = driver
+        d.get(url + "/")
+        d.execute_script("localStorage.clear()")
+        d.get(url + "/")
+        dialog = d.find_element(By.ID, "key-dialog")
+        wait(d, lambda d: dialog.is_displayed(), "the page did not start, or did not ask for the key")
+        d.find_element(By.ID, "key-input").send_keys("s3cret-key", Keys.ENTER)
+        wait(d, lambda d: d.execute_script("return !!(window.gradcamDemo.state.model)"), "the model never loaded with the key")
+        d.execute_script("localStorage.clear()")
