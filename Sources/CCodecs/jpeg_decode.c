@@ -8,10 +8,6 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-/* More scans than this is a denial-of-service pattern, not a photo
-   (libjpeg-turbo's djpeg suggests 500 for -maxscans). */
-enum { max_scans = 500 };
-
 /* libjpeg's error manager extended with our jump target and status. */
 typedef struct jpeg_failure {
     struct jpeg_error_mgr manager;
@@ -43,14 +39,35 @@ static void on_message(j_common_ptr cinfo, int level) {
     }
 }
 
-/* client_data is the caller's message buffer. */
+/* Called before each step of input (a marker or an iMCU row), so a scan past the limit
+   is refused before any of its rows is decoded. client_data is the caller's result. */
 static void on_progress(j_common_ptr cinfo) {
-    if (((j_decompress_ptr)cinfo)->input_scan_number > max_scans) {
+    ccodecs_image *out = cinfo->client_data;
+    int scan = ((j_decompress_ptr)cinfo)->input_scan_number;
+    if (scan > 0 && (uint32_t)scan > out->scan_limit) {
         jpeg_failure *failure = (jpeg_failure *)cinfo->err;
-        failure->status = CCODECS_CORRUPT;
-        ccodecs_set_message(cinfo->client_data, "JPEG has too many progressive scans");
+        failure->status = CCODECS_TOO_MANY_SCANS;
+        out->scans = (uint32_t)scan;
         longjmp(failure->jump, 1);
     }
+}
+
+/* The limits that need only the markers: declared size and scan count, checked before
+   libjpeg reads the header (it refuses sides over 65500 itself, as corrupt data). */
+static int32_t check_survey(const uint8_t *data, size_t size, uint64_t max_pixels, ccodecs_image *out) {
+    ccodecs_jpeg_survey_result survey;
+    ccodecs_jpeg_survey(data, size, &survey);
+    out->scans = survey.scans;
+    out->scan_limit = ccodecs_jpeg_scan_limit(survey.width, survey.height);
+    if (!survey.has_frame) return CCODECS_OK; /* libjpeg says what is missing */
+    out->source_width = survey.width;
+    out->source_height = survey.height;
+    if ((uint64_t)survey.width * survey.height > max_pixels) return CCODECS_TOO_LARGE;
+    if (survey.width > CCODECS_JPEG_MAX_SIDE || survey.height > CCODECS_JPEG_MAX_SIDE) {
+        return CCODECS_SIDE_TOO_LARGE;
+    }
+    if (survey.scans > out->scan_limit) return CCODECS_TOO_MANY_SCANS;
+    return CCODECS_OK;
 }
 
 /* The orientation from the first EXIF APP1 marker, as Pillow's getexif() reads it. */
@@ -100,12 +117,14 @@ int32_t ccodecs_jpeg_decode(const uint8_t *data, size_t size,
                             uint64_t max_pixels, ccodecs_image *out) {
     memset(out, 0, sizeof *out);
     out->orientation = 1;
+    int32_t surveyed = check_survey(data, size, max_pixels, out);
+    if (surveyed != CCODECS_OK) return surveyed;
     struct jpeg_decompress_struct cinfo;
     jpeg_failure failure;
     struct jpeg_progress_mgr progress;
     memset(&cinfo, 0, sizeof cinfo);
     cinfo.err = jpeg_std_error(&failure.manager);
-    cinfo.client_data = out->message;
+    cinfo.client_data = out;
     failure.manager.error_exit = on_error;
     failure.manager.emit_message = on_message;
     failure.status = CCODECS_CORRUPT;

@@ -4,6 +4,9 @@ extension Image {
     /// Default for `pixelLimit`: 50 megapixels (an RGB8 buffer of 150 MB).
     public static let defaultPixelLimit = 50_000_000
 
+    /// Scans x declared pixels a JPEG may ask for (see CCODECS_JPEG_SCAN_PIXEL_BUDGET).
+    public static let jpegScanPixelBudget = Int(CCODECS_JPEG_SCAN_PIXEL_BUDGET)
+
     /// Decodes PNG or JPEG bytes to RGB8, matching Pillow's `Image.open(f).convert("RGB")`
     /// (alpha dropped, not composited; 16-bit reduced to the high byte) followed, for JPEG,
     /// by `ImageOps.exif_transpose`.
@@ -15,7 +18,8 @@ extension Image {
     ///     big, else at full size (Pillow's `draft()`); `nil` (the default) decodes at full size.
     ///     PNG is always decoded at full size.
     ///   - pixelLimit: the largest `width * height` accepted, checked against the header before
-    ///     any pixel buffer is allocated.
+    ///     any pixel buffer is allocated. A JPEG's sides must also be at most 65500, and its
+    ///     scans at most `jpegScanPixelBudget / pixels` (500 at most), counted before decoding.
     /// - Throws: `ImageDecodingError`; never traps on any input.
     public static func decode(
         _ bytes: [UInt8],
@@ -71,6 +75,12 @@ private func check(_ status: Int32, _ result: ccodecs_image, pixelLimit: Int) th
         throw .truncated
     case CCODECS_TOO_LARGE:
         throw .tooLarge(width: Int(result.source_width), height: Int(result.source_height), limit: pixelLimit)
+    case CCODECS_SIDE_TOO_LARGE:
+        throw .sideTooLong(width: Int(result.source_width), height: Int(result.source_height),
+                           maxSide: Int(CCODECS_JPEG_MAX_SIDE), format: .jpeg)
+    case CCODECS_TOO_MANY_SCANS:
+        throw .tooManyScans(scans: Int(result.scans), limit: Int(result.scan_limit),
+                            width: Int(result.source_width), height: Int(result.source_height))
     case CCODECS_ZERO_SIZE:
         throw .zeroSize
     case CCODECS_OUT_OF_MEMORY:

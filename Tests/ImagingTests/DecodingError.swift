@@ -1,0 +1,11 @@
+import Imaging
+
+/// The error `Image.decode` throws for `bytes`, or `nil` when they decode.
+func decodingError(_ bytes: [UInt8], pixelLimit: Int = Image.defaultPixelLimit) -> ImageDecodingError? {
+    do {
+        _ = try Image.decode(bytes, pixelLimit: pixelLimit)
+        return nil
+    } catch {
+        return error
+    }
+}
