@@ -30,4 +30,25 @@ void ccodecs_jpeg_survey(const uint8_t *data, size_t size, ccodecs_jpeg_survey_r
    divided by the pixels, at least 1, at most CCODECS_JPEG_MAX_SCANS. */
 uint32_t ccodecs_jpeg_scan_limit(uint32_t width, uint32_t height);
 
+/* Box reduction of RGB8 rows by integer factors, fed one input row at a time, with the
+   arithmetic of Pillow's Image.reduce((factor_x, factor_y)): each output pixel is the
+   rounded mean of its factor_x x factor_y block (the last column and row of blocks may be
+   narrower), (sum + n / 2) * (2^32 / (256 n) as float, truncated) >> 24 in uint32.
+   Needs factor_x * factor_y < 2^24 so that no product overflows. */
+typedef struct ccodecs_box_reducer {
+    uint32_t width, height;     /* input size */
+    uint32_t factor_x, factor_y;
+    uint32_t out_width;         /* ceil(width / factor_x) */
+    uint32_t in_row, out_row;   /* rows consumed and written */
+    uint32_t rows_in;           /* input rows in `sums` */
+    uint32_t *sums;             /* out_width * 3 block sums, from calloc */
+    uint8_t *output;            /* the caller's ceil(width / fx) * ceil(height / fy) * 3 bytes */
+} ccodecs_box_reducer;
+
+/* 0 when the sums cannot be allocated; release with ccodecs_box_reducer_free either way. */
+int ccodecs_box_reducer_init(ccodecs_box_reducer *reducer, uint32_t width, uint32_t height,
+                             uint32_t factor_x, uint32_t factor_y, uint8_t *output);
+void ccodecs_box_reducer_add_row(ccodecs_box_reducer *reducer, const uint8_t *row);
+void ccodecs_box_reducer_free(ccodecs_box_reducer *reducer);
+
 #endif

@@ -98,6 +98,13 @@ static unsigned scale_numerator(uint32_t width, uint32_t height,
     return 8;
 }
 
+/* `n` halved while the output at n/8 has more than `budget_pixels` pixels (down to 1). */
+static unsigned within_budget(unsigned n, uint32_t width, uint32_t height, uint64_t budget_pixels) {
+    while (n > 1 && (uint64_t)divide_rounding_up((uint64_t)width * n, 8) *
+                    divide_rounding_up((uint64_t)height * n, 8) > budget_pixels) n /= 2;
+    return n;
+}
+
 /* Pillow reads CMYK JPEGs with Adobe (inverted) polarity and converts each pixel
    with nk = 255 - K: channel = nk - (C * nk) / 255, where x / 255 is Pillow's
    rounding MULDIV255, ((t >> 8) + t) >> 8 with t = C * nk + 128. libjpeg returns
@@ -114,7 +121,7 @@ static void cmyk_row_to_rgb(const JSAMPLE *cmyk, uint8_t *rgb, uint32_t width) {
 
 int32_t ccodecs_jpeg_decode(const uint8_t *data, size_t size,
                             uint32_t min_width, uint32_t min_height,
-                            uint64_t max_pixels, ccodecs_image *out) {
+                            uint64_t max_pixels, uint64_t budget_pixels, ccodecs_image *out) {
     memset(out, 0, sizeof *out);
     out->orientation = 1;
     int32_t surveyed = check_survey(data, size, max_pixels, out);
@@ -156,8 +163,9 @@ int32_t ccodecs_jpeg_decode(const uint8_t *data, size_t size,
     }
     /* Orientations 5...8 swap the axes: the minimum applies to the other side. */
     int transposed = out->orientation >= 5;
-    cinfo.scale_num = scale_numerator(width, height, transposed ? min_height : min_width,
-                                      transposed ? min_width : min_height);
+    cinfo.scale_num = within_budget(scale_numerator(width, height, transposed ? min_height : min_width,
+                                                    transposed ? min_width : min_height),
+                                    width, height, budget_pixels);
     cinfo.scale_denom = 8;
     cinfo.dct_method = JDCT_ISLOW;
     cinfo.do_fancy_upsampling = TRUE;

@@ -14,6 +14,10 @@ public enum ImageDecodingError: Error, Equatable, Sendable, CustomStringConverti
     /// A side is longer than `format` can hold (`maxSide`: JPEG's 65500), though the pixels
     /// are within the limit; nothing was decoded.
     case sideTooLong(width: Int, height: Int, maxSide: Int, format: ImageFormat)
+    /// A PNG with rows wider than `maxWidth` (libpng's limit; its row buffers grow with it).
+    case tooWide(width: Int, height: Int, maxWidth: Int)
+    /// An interlaced PNG larger than `budget` pixels: it cannot be reduced while it is read.
+    case interlacedTooLarge(width: Int, height: Int, budget: Int)
     /// The JPEG has `scans` scans, more than `limit`, the most accepted at its `width x height`
     /// (each scan costs a pass over every block of the image); nothing was decoded.
     case tooManyScans(scans: Int, limit: Int, width: Int, height: Int)
@@ -43,6 +47,11 @@ public enum ImageDecodingError: Error, Equatable, Sendable, CustomStringConverti
             return "image is \(width)x\(height) = \(count) pixels, more than the limit of \(limit)"
         case .sideTooLong(let width, let height, let maxSide, let format):
             return "image is \(width)x\(height); \(format.rawValue) sides are at most \(maxSide) pixels"
+        case .tooWide(let width, let height, let maxWidth):
+            return "image is \(width)x\(height); PNG rows are at most \(maxWidth) pixels wide"
+        case .interlacedTooLarge(let width, let height, let budget):
+            return "interlaced PNG of \(width)x\(height) is larger than the \(budget) pixels decoded at full size;"
+                + " send it non-interlaced (only those are reduced while they are read)"
         case .tooManyScans(let scans, let limit, let width, let height):
             return "JPEG has \(scans) scans, more than the \(limit) accepted for a \(width)x\(height) image"
                 + " (scans x pixels is limited to \(Image.jpegScanPixelBudget))"

@@ -42,7 +42,7 @@ public struct ServiceError: Error, Equatable {
                 self.init(.badRequest, "missing_image", "the image is empty; send a PNG or JPEG")
             case .unsupportedFormat:
                 self.init(.unsupportedMediaType, "unsupported_image", "\(error)")
-            case .tooLarge, .sideTooLong, .tooManyScans:
+            case .tooLarge, .sideTooLong, .tooWide, .interlacedTooLarge, .tooManyScans:
                 // All three are refusals by declared size before any decoding work: the
                 // client must send a smaller (or, for scans, simpler) image, as with the body limit.
                 self.init(.contentTooLarge, "image_too_large", "\(error)")
@@ -77,6 +77,12 @@ public struct ServiceError: Error, Equatable {
                 self.init(.serviceUnavailable, "timeout", "the request did not finish within the server's time limit (\(after)); retry later or ask less (fewer classes, a cheaper method)", retryAfter: 2)
             case .stopped:
                 self.init(.serviceUnavailable, "shutting_down", "the server is shutting down", retryAfter: 1)
+            }
+        case let error as ImageEncodingError:
+            if case .tooLarge = error {
+                self.init(.contentTooLarge, "image_too_large", "\(error)")
+            } else {
+                self.init(.internalServerError, "internal", "\(error)")
             }
         case let error as OverlayError:
             self.init(.badRequest, "invalid_parameter", "\(error)")
