@@ -16,7 +16,8 @@ public enum ImageDecodingError: Error, Equatable, Sendable, CustomStringConverti
     case sideTooLong(width: Int, height: Int, maxSide: Int, format: ImageFormat)
     /// A PNG with rows wider than `maxWidth` (libpng's limit; its row buffers grow with it).
     case tooWide(width: Int, height: Int, maxWidth: Int)
-    /// An interlaced PNG larger than `budget` pixels: it cannot be reduced while it is read.
+    /// An interlaced PNG that would need reducing (over `budget` pixels, or a side over 65536):
+    /// its passes cannot be reduced while they are read.
     case interlacedTooLarge(width: Int, height: Int, budget: Int)
     /// The JPEG has `scans` scans, more than `limit`, the most accepted at its `width x height`
     /// (each scan costs a pass over every block of the image); nothing was decoded.
@@ -50,7 +51,7 @@ public enum ImageDecodingError: Error, Equatable, Sendable, CustomStringConverti
         case .tooWide(let width, let height, let maxWidth):
             return "image is \(width)x\(height); PNG rows are at most \(maxWidth) pixels wide"
         case .interlacedTooLarge(let width, let height, let budget):
-            return "interlaced PNG of \(width)x\(height) is larger than the \(budget) pixels decoded at full size;"
+            return "interlaced PNG of \(width)x\(height) would need reducing (over \(budget) pixels or a side over 65536);"
                 + " send it non-interlaced (only those are reduced while they are read)"
         case .tooManyScans(let scans, let limit, let width, let height):
             return "JPEG has \(scans) scans, more than the \(limit) accepted for a \(width)x\(height) image"

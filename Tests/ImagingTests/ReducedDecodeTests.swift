@@ -36,6 +36,9 @@ import Imaging
     @Test func interlacedOverTheBudgetIsRefused() throws {
         let bytes = try Fixture.bytes("png_rgb8_interlaced.png")
         #expect(decodingError(bytes, pixelBudget: 100) == .interlacedTooLarge(width: 37, height: 23, budget: 100))
+        #expect(decodingError(bytes, pixelBudget: 100)?.description
+                == "interlaced PNG of 37x23 would need reducing (over 100 pixels or a side over 65536);"
+                + " send it non-interlaced (only those are reduced while they are read)")
         #expect(decodingError(bytes, pixelBudget: 37 * 23) == nil)
     }
 
