@@ -7,6 +7,8 @@ Writes
       <name>.ppm                 Image.open(f).convert("RGB") (JPEG: then ImageOps.exif_transpose)
       jpeg_scaled_1_<s>.ppm      Pillow's draft() decode of jpeg_scaled.jpg at 1/s
       resize_<w>x<h>.ppm         resize_source.png resized with Image.BILINEAR
+      reduce_<name>_<fx>x<fy>.ppm  <name>.png converted to RGB, then Image.reduce((fx, fy))
+      tall_1x70000.png           a PNG with a side over 65536 (decoded box-reduced)
       plane_*.npy                Float planes: a source, cv2.resize INTER_LINEAR upsamplings
                                  and Pillow mode "F" BILINEAR downsamplings
       bad_*                      crafted invalid inputs (valid structure, bad dimensions)
@@ -236,6 +238,22 @@ def make_resize():
         np.save(FIXTURES / f"plane_pillow_{width}x{height}.npy", np.asarray(down, dtype=np.float32))
 
 
+# ---------------------------------------------------------------- reduce
+
+def make_reduce():
+    """What Pillow's reduce() makes of decoded PNGs: the arithmetic of a reduced decode."""
+    for name, factors in [("resize_source", [(2, 2), (3, 3), (6, 6), (61, 47)]),
+                          ("png_rgb8", [(2, 2), (5, 5)]), ("png_palette4_trns", [(3, 3)]),
+                          ("png_rgba16", [(2, 2)])]:
+        source = Image.open(FIXTURES / f"{name}.png").convert("RGB")
+        for fx, fy in factors:
+            reference(f"reduce_{name}_{fx}x{fy}", source.reduce((fx, fy)))
+    column = (np.arange(70000, dtype=np.uint32) * 7 % 251).astype(np.uint8)
+    tall = np.dstack([column, 255 - column, column // 2]).reshape(70000, 1, 3)
+    write("tall_1x70000.png", pillow_png(Image.fromarray(tall)))
+    reference("reduce_tall_1x70000_1x2", Image.fromarray(tall).reduce((1, 2)))
+
+
 def main():
     # convert("RGB") of a palette image with tRNS bytes warns; dropping the alpha is the point.
     warnings.filterwarnings("ignore", message="Palette images with Transparency")
@@ -245,6 +263,7 @@ def main():
     make_png()
     make_jpeg()
     make_resize()
+    make_reduce()
     total = sum(f.stat().st_size for f in FIXTURES.iterdir())
     print(f"{len(list(FIXTURES.iterdir()))} fixtures, {total} bytes in {FIXTURES}")
 

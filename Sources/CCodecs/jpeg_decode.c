@@ -8,10 +8,6 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-/* More scans than this is a denial-of-service pattern, not a photo
-   (libjpeg-turbo's djpeg suggests 500 for -maxscans). */
-enum { max_scans = 500 };
-
 /* libjpeg's error manager extended with our jump target and status. */
 typedef struct jpeg_failure {
     struct jpeg_error_mgr manager;
@@ -43,14 +39,35 @@ static void on_message(j_common_ptr cinfo, int level) {
     }
 }
 
-/* client_data is the caller's message buffer. */
+/* Called before each step of input (a marker or an iMCU row), so a scan past the limit
+   is refused before any of its rows is decoded. client_data is the caller's result. */
 static void on_progress(j_common_ptr cinfo) {
-    if (((j_decompress_ptr)cinfo)->input_scan_number > max_scans) {
+    ccodecs_image *out = cinfo->client_data;
+    int scan = ((j_decompress_ptr)cinfo)->input_scan_number;
+    if (scan > 0 && (uint32_t)scan > out->scan_limit) {
         jpeg_failure *failure = (jpeg_failure *)cinfo->err;
-        failure->status = CCODECS_CORRUPT;
-        ccodecs_set_message(cinfo->client_data, "JPEG has too many progressive scans");
+        failure->status = CCODECS_TOO_MANY_SCANS;
+        out->scans = (uint32_t)scan;
         longjmp(failure->jump, 1);
     }
+}
+
+/* The limits that need only the markers: declared size and scan count, checked before
+   libjpeg reads the header (it refuses sides over 65500 itself, as corrupt data). */
+static int32_t check_survey(const uint8_t *data, size_t size, uint64_t max_pixels, ccodecs_image *out) {
+    ccodecs_jpeg_survey_result survey;
+    ccodecs_jpeg_survey(data, size, &survey);
+    out->scans = survey.scans;
+    out->scan_limit = ccodecs_jpeg_scan_limit(survey.width, survey.height);
+    if (!survey.has_frame) return CCODECS_OK; /* libjpeg says what is missing */
+    out->source_width = survey.width;
+    out->source_height = survey.height;
+    if ((uint64_t)survey.width * survey.height > max_pixels) return CCODECS_TOO_LARGE;
+    if (survey.width > CCODECS_JPEG_MAX_SIDE || survey.height > CCODECS_JPEG_MAX_SIDE) {
+        return CCODECS_SIDE_TOO_LARGE;
+    }
+    if (survey.scans > out->scan_limit) return CCODECS_TOO_MANY_SCANS;
+    return CCODECS_OK;
 }
 
 /* The orientation from the first EXIF APP1 marker, as Pillow's getexif() reads it. */
@@ -81,6 +98,13 @@ static unsigned scale_numerator(uint32_t width, uint32_t height,
     return 8;
 }
 
+/* `n` halved while the output at n/8 has more than `budget_pixels` pixels (down to 1). */
+static unsigned within_budget(unsigned n, uint32_t width, uint32_t height, uint64_t budget_pixels) {
+    while (n > 1 && (uint64_t)divide_rounding_up((uint64_t)width * n, 8) *
+                    divide_rounding_up((uint64_t)height * n, 8) > budget_pixels) n /= 2;
+    return n;
+}
+
 /* Pillow reads CMYK JPEGs with Adobe (inverted) polarity and converts each pixel
    with nk = 255 - K: channel = nk - (C * nk) / 255, where x / 255 is Pillow's
    rounding MULDIV255, ((t >> 8) + t) >> 8 with t = C * nk + 128. libjpeg returns
@@ -97,15 +121,17 @@ static void cmyk_row_to_rgb(const JSAMPLE *cmyk, uint8_t *rgb, uint32_t width) {
 
 int32_t ccodecs_jpeg_decode(const uint8_t *data, size_t size,
                             uint32_t min_width, uint32_t min_height,
-                            uint64_t max_pixels, ccodecs_image *out) {
+                            uint64_t max_pixels, uint64_t budget_pixels, ccodecs_image *out) {
     memset(out, 0, sizeof *out);
     out->orientation = 1;
+    int32_t surveyed = check_survey(data, size, max_pixels, out);
+    if (surveyed != CCODECS_OK) return surveyed;
     struct jpeg_decompress_struct cinfo;
     jpeg_failure failure;
     struct jpeg_progress_mgr progress;
     memset(&cinfo, 0, sizeof cinfo);
     cinfo.err = jpeg_std_error(&failure.manager);
-    cinfo.client_data = out->message;
+    cinfo.client_data = out;
     failure.manager.error_exit = on_error;
     failure.manager.emit_message = on_message;
     failure.status = CCODECS_CORRUPT;
@@ -137,8 +163,9 @@ int32_t ccodecs_jpeg_decode(const uint8_t *data, size_t size,
     }
     /* Orientations 5...8 swap the axes: the minimum applies to the other side. */
     int transposed = out->orientation >= 5;
-    cinfo.scale_num = scale_numerator(width, height, transposed ? min_height : min_width,
-                                      transposed ? min_width : min_height);
+    cinfo.scale_num = within_budget(scale_numerator(width, height, transposed ? min_height : min_width,
+                                                    transposed ? min_width : min_height),
+                                    width, height, budget_pixels);
     cinfo.scale_denom = 8;
     cinfo.dct_method = JDCT_ISLOW;
     cinfo.do_fancy_upsampling = TRUE;

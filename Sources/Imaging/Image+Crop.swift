@@ -24,8 +24,14 @@ extension Image {
     /// `top = round((height - newHeight) / 2)`, `left = round((width - newWidth) / 2)`, half to even.
     /// The region must fit inside the image.
     public func centerCropped(width newWidth: Int, height newHeight: Int) -> Image {
-        let left = (Double(width - newWidth) / 2).rounded(.toNearestOrEven)
-        let top = (Double(height - newHeight) / 2).rounded(.toNearestOrEven)
-        return cropped(x: Int(left), y: Int(top), width: newWidth, height: newHeight)
+        let (left, top) = Image.centerCropOrigin(width: width, height: height, cropWidth: newWidth, cropHeight: newHeight)
+        return cropped(x: left, y: top, width: newWidth, height: newHeight)
+    }
+
+    /// The top-left corner of the centred `cropWidth x cropHeight` region of a `width x height`
+    /// image, rounded as `centerCropped(width:height:)` rounds it.
+    public static func centerCropOrigin(width: Int, height: Int, cropWidth: Int, cropHeight: Int) -> (x: Int, y: Int) {
+        (Int((Double(width - cropWidth) / 2).rounded(.toNearestOrEven)),
+         Int((Double(height - cropHeight) / 2).rounded(.toNearestOrEven)))
     }
 }

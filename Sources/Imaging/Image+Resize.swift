@@ -11,36 +11,59 @@ extension Image {
     /// otherwise the horizontal pass runs first (on only the rows the vertical pass reads).
     /// Both sizes must be positive.
     public func resized(width newWidth: Int, height newHeight: Int) -> Image {
+        resized(width: newWidth, height: newHeight, keeping: 0..<newWidth, 0..<newHeight)
+    }
+
+    /// The part `columns x rows` of the image resized to `newWidth x newHeight`: the same pixels
+    /// as `resized(width:height:)` then `cropped(...)`, but only the kept part is computed, so
+    /// the resampling tables and buffers grow with it, not with `newWidth x newHeight` (a 1x20000
+    /// image resized to 256x5120000 for a 224x224 centre crop costs a few 224-pixel rows).
+    /// The pass order is chosen from the full sizes, as `resized(width:height:)` chooses it.
+    public func resized(width newWidth: Int, height newHeight: Int,
+                        keeping columns: Range<Int>, _ rows: Range<Int>) -> Image {
         precondition(width > 0 && height > 0, "cannot resize an empty \(width)x\(height) image")
         precondition(newWidth > 0 && newHeight > 0, "cannot resize to \(newWidth)x\(newHeight)")
-        let horizontal = newWidth == width ? nil : ResampleKernel(inputSize: width, outputSize: newWidth)
-        let vertical = newHeight == height ? nil : ResampleKernel(inputSize: height, outputSize: newHeight)
-        var result = pixels
-        if let vertical, newHeight < height, height - newHeight > 2 * (width - newWidth) {
-            result = result.withUnsafeBufferPointer { source in
-                resampleColumns(source, rowLength: width * 3, firstRow: 0, kernel: vertical, newHeight: newHeight)
+        precondition(!columns.isEmpty && !rows.isEmpty && columns.lowerBound >= 0 && rows.lowerBound >= 0
+                     && columns.upperBound <= newWidth && rows.upperBound <= newHeight,
+                     "columns \(columns) and rows \(rows) are not a part of \(newWidth)x\(newHeight)")
+        let verticalFirst = newHeight < height && height - newHeight > 2 * (width - newWidth)
+        // An axis that keeps its size only loses what is cropped away: crop it first.
+        var source = self
+        if newWidth == width && columns.count != width {
+            source = source.cropped(x: columns.lowerBound, y: 0, width: columns.count, height: source.height)
+        }
+        if newHeight == height && rows.count != height {
+            source = source.cropped(x: 0, y: rows.lowerBound, width: source.width, height: rows.count)
+        }
+        let horizontal = newWidth == width ? nil : ResampleKernel(inputSize: width, outputSize: newWidth, outputs: columns)
+        let vertical = newHeight == height ? nil : ResampleKernel(inputSize: height, outputSize: newHeight, outputs: rows)
+        let (outWidth, outHeight) = (columns.count, rows.count)
+        var result = source.pixels
+        if let vertical, verticalFirst {
+            result = result.withUnsafeBufferPointer { pixels in
+                resampleColumns(pixels, rowLength: source.width * 3, firstRow: 0, kernel: vertical, newHeight: outHeight)
             }
             if let horizontal {
-                result = result.withUnsafeBufferPointer { source in
-                    resampleRows(source, width: width, rows: 0..<newHeight, kernel: horizontal, newWidth: newWidth)
+                result = result.withUnsafeBufferPointer { pixels in
+                    resampleRows(pixels, width: source.width, rows: 0..<outHeight, kernel: horizontal, newWidth: outWidth)
                 }
             }
-            return Image(width: newWidth, height: newHeight, pixels: result)
+            return Image(width: outWidth, height: outHeight, pixels: result)
         }
         // Only the rows the vertical pass reads go through the horizontal pass.
-        let rows = vertical.map { $0.first[0]..<($0.first[newHeight - 1] + $0.count[newHeight - 1]) } ?? 0..<height
+        let read = vertical.map { $0.first[0]..<($0.first[outHeight - 1] + $0.count[outHeight - 1]) } ?? 0..<source.height
         if let horizontal {
-            result = result.withUnsafeBufferPointer { source in
-                resampleRows(source, width: width, rows: rows, kernel: horizontal, newWidth: newWidth)
+            result = result.withUnsafeBufferPointer { pixels in
+                resampleRows(pixels, width: source.width, rows: read, kernel: horizontal, newWidth: outWidth)
             }
         }
         if let vertical {
-            result = result.withUnsafeBufferPointer { source in
-                resampleColumns(source, rowLength: newWidth * 3, firstRow: horizontal == nil ? 0 : rows.lowerBound,
-                                kernel: vertical, newHeight: newHeight)
+            result = result.withUnsafeBufferPointer { pixels in
+                resampleColumns(pixels, rowLength: outWidth * 3, firstRow: horizontal == nil ? 0 : read.lowerBound,
+                                kernel: vertical, newHeight: outHeight)
             }
         }
-        return Image(width: newWidth, height: newHeight, pixels: result)
+        return Image(width: outWidth, height: outHeight, pixels: result)
     }
 }
 

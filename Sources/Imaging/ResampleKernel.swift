@@ -7,27 +7,31 @@
 /// normalized to sum to 1. For upsampling (s = 1) this is half-pixel-centre bilinear with edge
 /// clamping (cv2.resize INTER_LINEAR); for downsampling the triangle widens with the scale and
 /// antialiases.
+///
+/// Only the samples in `outputs` are computed (all by default), so that resizing to a huge
+/// size and keeping a small part of it costs tables the size of that part.
 struct ResampleKernel {
     /// Largest number of taps of any output sample; the stride of `weights`.
     let taps: Int
-    /// First input index read by output sample `i`: `first[i]`; it reads `count[i]` inputs.
+    /// Output sample `outputs.lowerBound + i` reads `count[i]` inputs from `first[i]` on.
     let first: [Int]
     let count: [Int]
     /// `weights[i * taps + k]` multiplies input `first[i] + k`; unused entries are 0.
     let weights: [Double]
 
-    init(inputSize: Int, outputSize: Int) {
-        precondition(inputSize > 0 && outputSize > 0)
+    init(inputSize: Int, outputSize: Int, outputs: Range<Int>? = nil) {
+        let outputs = outputs ?? 0..<outputSize
+        precondition(inputSize > 0 && outputSize > 0 && outputs.lowerBound >= 0 && outputs.upperBound <= outputSize)
         let scale = Double(inputSize) / Double(outputSize)
         let filterScale = max(scale, 1)
         let support = filterScale
         let inverseFilterScale = 1 / filterScale
         let taps = Int(support.rounded(.up)) * 2 + 1
-        var first = [Int](repeating: 0, count: outputSize)
-        var count = [Int](repeating: 0, count: outputSize)
-        var weights = [Double](repeating: 0, count: outputSize * taps)
-        for i in 0..<outputSize {
-            let centre = (Double(i) + 0.5) * scale
+        var first = [Int](repeating: 0, count: outputs.count)
+        var count = [Int](repeating: 0, count: outputs.count)
+        var weights = [Double](repeating: 0, count: outputs.count * taps)
+        for i in 0..<outputs.count {
+            let centre = (Double(outputs.lowerBound + i) + 0.5) * scale
             let low = max(Int(centre - support + 0.5), 0)
             let high = min(Int(centre + support + 0.5), inputSize)
             var sum = 0.0

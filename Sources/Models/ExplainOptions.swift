@@ -14,6 +14,14 @@ public struct ExplainOptions: Sendable {
     public var alpha: Float = Image.defaultOverlayAlpha
     /// Number of predictions listed.
     public var top = 5
+    /// Longest side of the rendered overlay and guided images (aspect kept); larger inputs are
+    /// drawn on a copy resized to fit, so rendering costs at most this many pixels squared.
+    public var maxSide = ExplainOptions.defaultMaxSide
+
+    /// Default `maxSide`: 4096 (a 48 MB RGB8 canvas at most).
+    public static let defaultMaxSide = 4096
+    /// Accepted `maxSide` values, within what the PNG writer takes (`Image.maxPNGSide`).
+    public static let maxSideRange = 1...16384
 
     public init() {}
 
@@ -25,6 +33,9 @@ public struct ExplainOptions: Sendable {
         guard (1...1000).contains(top) else { throw .invalidRequest("top must be between 1 and 1000, got \(top)") }
         guard classes.count <= 64 else { throw .invalidRequest("at most 64 classes per request, got \(classes.count)") }
         guard layers.count <= 16 else { throw .invalidRequest("at most 16 layers per request, got \(layers.count)") }
+        guard Self.maxSideRange.contains(maxSide) else {
+            throw .invalidRequest("max_side must be between \(Self.maxSideRange.lowerBound) and \(Self.maxSideRange.upperBound), got \(maxSide)")
+        }
     }
 }
 

@@ -20,7 +20,8 @@ public final class ExplainSession {
     /// The result of `explain`.
     public struct Output: Sendable {
         public var document: ExplanationDocument
-        /// The input image, decoded and oriented.
+        /// The image drawn on: the input decoded and oriented, resized to fit `maxSide` when
+        /// rendering (decoded within the pixel budget, possibly reduced, otherwise).
         public var image: Image
         /// Per class: the map over the image (not for guided backpropagation).
         public var overlays: [Image]
@@ -36,8 +37,13 @@ public final class ExplainSession {
     public func explain(_ bytes: [UInt8], model: LoadedModel, options: ExplainOptions, render: Bool) throws -> Output {
         try options.validate()
         var timings = PipelineTimings()
+<<<<<<< HEAD
         let (image, original, input) = try prepare(bytes, model: model, fullSize: render, timings: &timings)
         try cancellation?.check()
+=======
+        let (image, original, input) = try prepare(bytes, model: model, renderSide: render ? options.maxSide : nil,
+                                                   timings: &timings)
+>>>>>>> imaging
         var explainable = model.explainable
         var layers = try options.method.usesLayer ? self.layers(model, options, in: explainable) : []
         if options.dilate {
@@ -58,6 +64,8 @@ public final class ExplainSession {
         let start = clock.now
         let scores = model.scores.scores(explanation.logits)
         let region = model.preprocessing.visibleRegion(imageWidth: original.width, imageHeight: original.height)
+        // The part the model saw in the image drawn on, which may be smaller than the original.
+        let drawnRegion = model.preprocessing.visibleRegion(imageWidth: image.width, imageHeight: image.height)
         var entries: [ClassMapEntry] = []
         var overlays: [Image] = [], guidedImages: [Image] = [], plainGuided: [Image] = []
         for item in explanation.classes {
@@ -70,10 +78,11 @@ public final class ExplainSession {
                                          map: map, peak: located?.peak, box: located?.box, zero: item.heatmap.isZero))
             guard render else { continue }
             if options.method != .guidedBackprop {
-                overlays.append(try Rendering.overlay(item.heatmap, on: image, region: region, colormap: options.colormap, alpha: options.alpha))
+                overlays.append(try Rendering.overlay(item.heatmap, on: image, region: drawnRegion, colormap: options.colormap,
+                                                      alpha: options.alpha))
             }
             func picture(_ gradient: Tensor) -> Image {
-                Rendering.gradientImage(gradient, bgr: model.preprocessing.color == .bgr, region: region,
+                Rendering.gradientImage(gradient, bgr: model.preprocessing.color == .bgr, region: drawnRegion,
                                         imageWidth: image.width, imageHeight: image.height)
             }
             if let guided = item.guidedGradCAM ?? item.guidedGradient { guidedImages.append(picture(guided)) }
@@ -94,8 +103,12 @@ public final class ExplainSession {
     public func predict(_ bytes: [UInt8], model: LoadedModel, top: Int) throws -> (PredictionDocument, PipelineTimings) {
         guard (1...1000).contains(top) else { throw ModelError.invalidRequest("top must be between 1 and 1000, got \(top)") }
         var timings = PipelineTimings()
+<<<<<<< HEAD
         let (_, original, input) = try prepare(bytes, model: model, fullSize: false, timings: &timings)
         try cancellation?.check()
+=======
+        let (_, original, input) = try prepare(bytes, model: model, renderSide: nil, timings: &timings)
+>>>>>>> imaging
         let start = clock.now
         let logits = try explainer(for: model.explainable, id: ObjectIdentifier(model), variant: nil).predict(input)
         timings.forward = clock.now - start
@@ -110,19 +123,27 @@ public final class ExplainSession {
     // MARK: - Steps
 
     /// Decodes and preprocesses. The model input always comes from the same decode (a JPEG
-    /// at the smallest DCT scale that keeps the size preprocessing needs), so JSON and PNG
-    /// answers explain exactly the same input; `fullSize` adds a full-resolution decode
-    /// for drawing on when that scale was reduced.
+    /// at the smallest DCT scale that keeps the size preprocessing needs; any image within
+    /// the decode pixel budget, see `Image.decode`), so JSON and PNG answers explain exactly
+    /// the same input. `renderSide` (when rendering) asks for the image to draw on: decoded
+    /// again for a JPEG whose scale was reduced below what that side needs, then resized so
+    /// that its longest side is at most `renderSide`.
     private func prepare(
-        _ bytes: [UInt8], model: LoadedModel, fullSize: Bool, timings: inout PipelineTimings
+        _ bytes: [UInt8], model: LoadedModel, renderSide: Int?, timings: inout PipelineTimings
     ) throws -> (image: Image, original: ImageSize, input: Tensor) {
         var start = clock.now
         let p = model.preprocessing
         let decoded = try Image.decode(bytes, minimumSize: p.minimumDecodeSize(), pixelLimit: pixelLimit)
         let original = ImageSize(width: decoded.originalWidth, height: decoded.originalHeight)
         var image = decoded.image
-        if fullSize && (image.width != original.width || image.height != original.height) {
-            image = try Image.decode(bytes, pixelLimit: pixelLimit).image
+        if let renderSide {
+            let fit = Image.fittedSize(width: original.width, height: original.height, maxSide: renderSide)
+            // Only a JPEG's decode depends on the size asked for.
+            if decoded.format == .jpeg && (image.width < fit.width || image.height < fit.height) {
+                image = try Image.decode(bytes, minimumSize: fit, pixelLimit: pixelLimit).image
+            }
+            let drawn = Image.fittedSize(width: image.width, height: image.height, maxSide: renderSide)
+            if drawn != (image.width, image.height) { image = image.resized(width: drawn.width, height: drawn.height) }
         }
         timings.decode = clock.now - start
         start = clock.now

@@ -56,8 +56,9 @@ public struct Preprocessing: Sendable, Equatable, Codable {
         guard (1...4096).contains(width), (1...4096).contains(height) else {
             throw .invalidPreprocessing("size must be between 1 and 4096 pixels, got \(width)x\(height)")
         }
-        if let shorterSide, shorterSide < min(width, height) {
-            throw .invalidPreprocessing("shorter_side \(shorterSide) is smaller than the crop \(width)x\(height)")
+        if let shorterSide, shorterSide < min(width, height) || shorterSide > 8192 {
+            throw .invalidPreprocessing(
+                "shorter_side \(shorterSide) must be between the crop's shorter side \(min(width, height)) and 8192")
         }
     }
 
@@ -95,7 +96,10 @@ public struct Preprocessing: Sendable, Equatable, Codable {
             let (w, h) = image.width <= image.height
                 ? (side, Int(Double(side) * Double(image.height) / Double(image.width)))
                 : (Int(Double(side) * Double(image.width) / Double(image.height)), side)
-            sized = image.resized(width: max(w, width), height: max(h, height)).centerCropped(width: width, height: height)
+            // Only the crop is resampled: the full resize of a 1x1000000 image would be 256x256000000.
+            let (fullWidth, fullHeight) = (max(w, width), max(h, height))
+            let (x, y) = Image.centerCropOrigin(width: fullWidth, height: fullHeight, cropWidth: width, cropHeight: height)
+            sized = image.resized(width: fullWidth, height: fullHeight, keeping: x..<(x + width), y..<(y + height))
         }
         let plane = width * height
         var values = [Float](repeating: 0, count: 3 * plane)

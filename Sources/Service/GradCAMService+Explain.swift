@@ -5,7 +5,7 @@ import Imaging
 import Models
 
 extension GradCAMService {
-    static let explainParameters: Set<String> = ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate"]
+    static let explainParameters: Set<String> = ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate", "max_side"]
     static let predictParameters: Set<String> = ["model", "top"]
 
     /// `POST /gradcam`: a PNG overlay (default) or the JSON document of `gradcam explain`.
@@ -70,6 +70,7 @@ extension GradCAMService {
         options.colormap = try p.choice("colormap", Colormap.allNames).flatMap { Colormap(name: $0) } ?? options.colormap
         options.top = try p.int("top", in: 1...1000) ?? options.top
         options.dilate = try p.bool("dilate") ?? false
+        options.maxSide = try p.int("max_side", in: ExplainOptions.maxSideRange) ?? options.maxSide
         return options
     }
 

@@ -42,7 +42,9 @@ public struct ServiceError: Error, Equatable {
                 self.init(.badRequest, "missing_image", "the image is empty; send a PNG or JPEG")
             case .unsupportedFormat:
                 self.init(.unsupportedMediaType, "unsupported_image", "\(error)")
-            case .tooLarge:
+            case .tooLarge, .sideTooLong, .tooWide, .interlacedTooLarge, .tooManyScans:
+                // All three are refusals by declared size before any decoding work: the
+                // client must send a smaller (or, for scans, simpler) image, as with the body limit.
                 self.init(.contentTooLarge, "image_too_large", "\(error)")
             case .outOfMemory:
                 self.init(.serviceUnavailable, "overloaded", "not enough memory to decode the image", retryAfter: 5)
@@ -81,6 +83,12 @@ public struct ServiceError: Error, Equatable {
             // metrics count it apart, with nginx's "client closed request".
             self.init(HTTPStatus(code: 499, reasonPhrase: "Client Closed Request"), "cancelled",
                       "the request was cancelled: the client closed its connection")
+        case let error as ImageEncodingError:
+            if case .tooLarge = error {
+                self.init(.contentTooLarge, "image_too_large", "\(error)")
+            } else {
+                self.init(.internalServerError, "internal", "\(error)")
+            }
         case let error as OverlayError:
             self.init(.badRequest, "invalid_parameter", "\(error)")
         default:

@@ -46,6 +46,11 @@ struct Explain: ParsableCommand {
     @Option(help: "How many predictions to list.")
     var top = 5
 
+    @Option(name: .customLong("max-side"), help: ArgumentHelp(
+        "Longest side of the PNG images written, \(ExplainOptions.maxSideRange.lowerBound)...\(ExplainOptions.maxSideRange.upperBound); larger inputs are drawn on a copy resized to fit.",
+        valueName: "pixels"))
+    var maxSide = ExplainOptions.defaultMaxSide
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case png, json }
 
     func validate() throws {
@@ -67,6 +72,7 @@ struct Explain: ParsableCommand {
         options.alpha = alpha
         options.top = top
         options.dilate = dilate
+        options.maxSide = maxSide
         let session = ExplainSession(threads: model.threads)
         let result = try session.explain(try readInput(input), model: loaded, options: options, render: format == .png)
         switch format {

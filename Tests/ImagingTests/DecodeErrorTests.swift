@@ -3,15 +3,6 @@ import Imaging
 
 /// Each kind of bad input gives its own error, and no input traps.
 @Suite struct DecodeErrorTests {
-    private func decodingError(_ bytes: [UInt8], pixelLimit: Int = Image.defaultPixelLimit) -> ImageDecodingError? {
-        do {
-            _ = try Image.decode(bytes, pixelLimit: pixelLimit)
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     @Test func emptyData() {
         #expect(decodingError([]) == .empty)
     }

@@ -40,4 +40,15 @@ import Imaging
     @Test func zeroSize() {
         #expect(throws: ImageEncodingError.zeroSize) { try Image(width: 0, height: 5, pixels: []).pngData() }
     }
+
+    /// A side over 1,000,000 failed inside libpng's writer ("Image width exceeds user limit",
+    /// a 500 after the whole computation); it is refused first, naming the limit.
+    @Test func sidesOverTheWritersLimitAreRefusedFirst() {
+        let wide = Image(width: 1_000_001, height: 1, pixels: [UInt8](repeating: 9, count: 3_000_003))
+        #expect(throws: ImageEncodingError.tooLarge(width: 1_000_001, height: 1, maxSide: 1_000_000)) { try wide.pngData() }
+        #expect(ImageEncodingError.tooLarge(width: 1_000_001, height: 1, maxSide: 1_000_000).description
+                == "a 1000001x1 image cannot be written as PNG: its sides must be at most 1000000 pixels")
+        let tall = Image(width: 1, height: 1_000_000, pixels: [UInt8](repeating: 9, count: 3_000_000))
+        #expect(throws: Never.self) { try tall.pngData() }
+    }
 }

@@ -33,6 +33,42 @@ import Testing
         #expect(x.shape == [1, 3, 224, 224] && x.floats.allSatisfy { $0 == 7 })
     }
 
+    /// The crop is resampled alone; on an ordinary image that is the full resize then the crop.
+    @Test func centerCropEqualsResizeThenCrop() {
+        let p = Preprocessing(color: .rgb, scale: 1, mean: [0, 0, 0], std: [1, 1, 1], width: 24, height: 24,
+                              resize: .centerCrop)
+        let pixels = (0..<(71 * 45 * 3)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ $0 / 213) }
+        let image = Image(width: 71, height: 45, pixels: pixels)
+        // Shorter side 27 (round(24 * 8 / 7)): 71x45 becomes 42x27, cropped to 24x24 at (9, 2).
+        let expected = image.resized(width: 42, height: 27).centerCropped(width: 24, height: 24)
+        let x = p.tensor(from: image)
+        for c in 0..<3 {
+            for i in 0..<(24 * 24) { #expect(x.floats[c * 576 + i] == Float(expected.pixels[i * 3 + c])) }
+        }
+    }
+
+    /// Resizing all of a 1x1000000 image to 256x256000000 before cropping aborted the process
+    /// (and 1x20000 allocated 2.1 GB).
+    @Test func centerCropOfAnExtremeAspectRatio() {
+        let p = Preprocessing(color: .rgb, scale: 1, mean: [0, 0, 0], std: [1, 1, 1], width: 224, height: 224,
+                              resize: .centerCrop, shorterSide: 256)
+        for height in [20_000, 1_000_000] {
+            let x = p.tensor(from: Image(width: 1, height: height, pixels: [UInt8](repeating: 3, count: height * 3)))
+            #expect(x.shape == [1, 3, 224, 224] && x.floats.allSatisfy { $0 == 3 })
+        }
+    }
+
+    @Test func shorterSideIsBounded() {
+        var p = Preprocessing.imageNet()
+        p.resize = .centerCrop
+        p.shorterSide = 8193
+        #expect(throws: ModelError.invalidPreprocessing("shorter_side 8193 must be between the crop's shorter side 224 and 8192")) {
+            try p.validate()
+        }
+        p.shorterSide = 8192
+        #expect(throws: Never.self) { try p.validate() }
+    }
+
     @Test func invalidValuesAreNamed() {
         var p = Preprocessing.imageNet()
         p.mean = [0, 0]

@@ -3,9 +3,11 @@ shape (or a clean close), and the server answers a normal POST /predict right af
 on a new connection. Works against any server and any model (from GET /models)."""
 import dataclasses
 import json
+import struct
 import threading
 import time
 import typing
+import zlib
 
 import pytest
 import requests
@@ -18,6 +20,20 @@ BMP = b"BM" + (70).to_bytes(4, "little") + b"\x00" * 4 + (54).to_bytes(4, "littl
 WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
 HUGE_PNG = (IMAGING_FIXTURES / "bad_png_100000x100000.png").read_bytes()
 HUGE_JPEG = (IMAGING_FIXTURES / "bad_jpeg_60000x60000.jpg").read_bytes()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """33 bytes: the PNG signature and an IHDR (RGB8) declaring `width x height`."""
+    payload = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + payload + struct.pack(">I", zlib.crc32(payload))
+
+
+def jpeg_declaring(width: int, height: int, scans: int = 1) -> bytes:
+    """SOI, a progressive frame header declaring `width x height`, `scans` one-byte scans, EOI."""
+    frame = b"\xff\xc2" + struct.pack(">HBHHB", 17, 8, height, width, 3) + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01"
+    return b"\xff\xd8" + frame + (b"\xff\xda\x00\x08\x01\x01\x00\x00\x00\x00\x55") * scans + b"\xff\xd9"
+
+
 # A TLS 1.2 ClientHello's start: record header, handshake header, version, 32 random bytes
 # (none of them CR or LF, so the server cannot see a line end), cipher suites, compression.
 TLS_CLIENT_HELLO = bytes.fromhex("16030100c4010000c00303") + bytes(range(0x20, 0x40)) + b"\x00\x00\x02\x13\x01\x01\x00" + b"\x00" * 150
@@ -63,6 +79,13 @@ CASES = [
     Case("truncated JPEG", raw(G, JPEG[: len(JPEG) // 2], "image/jpeg"), 400, "invalid_image"),
     Case("PNG declaring 100000x100000 pixels", raw(G, HUGE_PNG), 413, "image_too_large"),
     Case("JPEG declaring 60000x60000 pixels", raw(P, HUGE_JPEG, "image/jpeg"), 413, "image_too_large"),
+    # Refused by what the header declares, before decoding; PNG and JPEG alike.
+    Case("PNG declaring 4294967295x4294967295 pixels", raw(G, png_declaring(0xFFFFFFFF, 0xFFFFFFFF)), 413, "image_too_large"),
+    Case("JPEG declaring 65535x65535 pixels", raw(G, jpeg_declaring(65535, 65535), "image/jpeg"), 413, "image_too_large"),
+    Case("JPEG side over JPEG's 65500", raw(P, jpeg_declaring(65501, 16), "image/jpeg"), 413, "image_too_large"),
+    Case("PNG row over 1000000 pixels", raw(P, png_declaring(1_000_001, 1)), 413, "image_too_large"),
+    Case("progressive JPEG with 21 scans of 7000x7000", raw(G, jpeg_declaring(7000, 7000, 21), "image/jpeg"), 413, "image_too_large"),
+    Case("max_side out of range", raw(G + "&max_side=0", PNG), 400, "invalid_parameter"),
     Case("GIF bytes", raw(G, GIF), 415, "unsupported_image"),
     Case("BMP bytes", raw(P, BMP), 415, "unsupported_image"),
     Case("WebP bytes", raw(P, WEBP), 415, "unsupported_image"),
