@@ -1,4 +1,7 @@
 import Foundation
+import HTTP
+import Models
+import Service
 import Testing
 
 /// One bad request and the answer it must get.
@@ -78,6 +81,46 @@ private let badRequests: [BadRequest] = [
             let object = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: [String: String]]
             #expect(object?["error"]?.keys.sorted() == ["code", "message"])
             #expect(object?["error"]?["message"]?.isEmpty == false)
+        }
+    }
+
+    @Test func quotesOnlyAShortPrefixOfClientInput() async throws {
+        try await withService { service, _ in
+            let long = String(repeating: "m", count: 20_000)
+            let requests = [
+                HTTPRequest(method: "GET", target: "/models/" + long),
+                HTTPRequest(method: "GET", target: "/" + long),
+                HTTPRequest(method: "PUT", target: "/healthz" + long),
+                HTTPRequest(method: "POST", target: "/predict?model=" + long, headers: ["Content-Type": "image/png"], body: Fixture.png),
+                HTTPRequest(method: "POST", target: "/predict?model=vgg16_small&" + long + "=1", headers: ["Content-Type": "image/png"], body: Fixture.png),
+                HTTPRequest(method: "POST", target: "/predict?model=vgg16_small&top=" + long, headers: ["Content-Type": "image/png"], body: Fixture.png),
+                HTTPRequest(method: "POST", target: "/predict?model=vgg16_small", headers: ["Content-Type": long], body: Fixture.png),
+            ]
+            for request in requests {
+                let response = await service.respond(to: request)
+                let text = String(decoding: response.body, as: UTF8.self)
+                #expect((400..<500).contains(response.status.code), "\(text.prefix(200))")
+                #expect(text.count < 600, "\(request.method) echoed \(text.count) characters")
+                #expect(text.contains("…"), "\(text.prefix(200))")
+            }
+        }
+    }
+
+    @Test func quotingCutsLongTextAndKeepsShortText() {
+        #expect(ClientText.quoted("vgg16") == "'vgg16'")
+        let exact = String(repeating: "é", count: ClientText.quoteLimit)
+        #expect(ClientText.quoted(exact) == "'\(exact)'")
+        let long = exact + "x"
+        #expect(ClientText.quoted(long) == "'\(exact)…' (\(long.utf8.count) bytes)")
+    }
+
+    @Test func optionsAsteriskDescribesTheServer() async throws {
+        try await withSharedService { port in
+            let reply = try await WireClient(port: port).exchange(request("OPTIONS", "*"))
+            #expect(reply.status == 200)
+            #expect(reply.header("Allow") == "GET, HEAD, POST, OPTIONS")
+            #expect(reply.header("Content-Length") == "0")
+            #expect(reply.body.isEmpty)
         }
     }
 
