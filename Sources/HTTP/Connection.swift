@@ -19,8 +19,8 @@ import Synchronization
 /// The Dispatch sources' lifecycle, in the only order it can happen (every step on
 /// `queue`, so no two overlap):
 /// 1. `init` creates the read, write and timer sources, inactive, with no handlers.
-/// 2. ``start()``, the first block on `queue`, sets every handler, activates the timer
-///    and arms the read source. Nothing else touches a source before it.
+/// 2. ``start(draining:)``, the first block on `queue`, sets every handler, activates
+///    the timer and arms the read source. Nothing else touches a source before it.
 /// 3. While open, only `updateSources()` resumes or suspends the read and write
 ///    sources, and only to flip `readSourceArmed` / `writeSourceArmed`, so each
 ///    source's suspend count is 0 (armed) or 1 (not), never anything else.
