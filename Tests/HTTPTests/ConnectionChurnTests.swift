@@ -52,10 +52,10 @@ import Testing
         let server = HTTPServer(configuration: configuration, responder: TestResponder())
         let port = try server.start()
         let cases = Drop.allCases.flatMap { drop in [(drop, false), (drop, true)] }
-        for _ in 0..<4 {
+        for _ in 0..<3 {
             await withTaskGroup(of: Void.self) { group in
                 for (drop, reset) in cases {
-                    for _ in 0..<3 {
+                    for _ in 0..<2 {
                         group.addTask { await churn(port: port, drop, reset: reset) }
                     }
                 }

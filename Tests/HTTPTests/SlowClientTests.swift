@@ -57,14 +57,14 @@ import Testing
         var configuration = HTTPServer.Configuration.testing
         configuration.bodyIdleTimeout = .seconds(5)
         configuration.minBodyBytesPerSecond = 10
-        configuration.bodyRateGracePeriod = .seconds(1)
+        configuration.bodyRateGracePeriod = .milliseconds(300)
         try await withServer(configuration) { _, port in
             let client = try RawClient(port: port)
             // The head and the first 20 bytes in one write, so they arrive in one read:
             // those 20 bytes count towards the rate too, and earn 2 s at 10 bytes/s,
-            // past the 1 s grace period.
+            // well past the 300 ms grace period and the next write.
             await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 30\r\n\r\n01234567890123456789")
-            try await Task.sleep(for: .milliseconds(1500))
+            try await Task.sleep(for: .milliseconds(800))
             await client.send("0123456789")
             let response = try await client.readResponse()
             #expect(response.status == 200)

@@ -129,7 +129,7 @@ import Service
     @Test func theKeyIsCheckedOnTheHeadBeforeAnyBodyIsRead() async throws {
         try await withKeyFileAsync("head-key\n") { path in
             let keys = try APIKeys(path: path)
-            try await withService(configure: { $0.apiKeys = keys }) { service, port in
+            try await withService(load: false, configure: { $0.apiKeys = keys }) { service, port in
                 // The decision is the same `authorize` the service applies in `respond`.
                 #expect(service.screen(head: HTTPRequest(method: "POST", target: "/predict"))?.status.code == 401)
                 #expect(service.screen(head: HTTPRequest(method: "POST", target: "/predict",

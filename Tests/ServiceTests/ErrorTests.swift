@@ -85,23 +85,23 @@ private let badRequests: [BadRequest] = [
     }
 
     @Test func quotesOnlyAShortPrefixOfClientInput() async throws {
-        try await withService { service, _ in
-            let long = String(repeating: "m", count: 20_000)
-            let requests = [
-                HTTPRequest(method: "GET", target: "/models/" + long),
-                HTTPRequest(method: "GET", target: "/" + long),
-                HTTPRequest(method: "PUT", target: "/healthz" + long),
-                HTTPRequest(method: "POST", target: "/predict?model=" + long, headers: ["Content-Type": "image/png"], body: Fixture.png),
-                HTTPRequest(method: "POST", target: "/predict?model=vgg16_small&" + long + "=1", headers: ["Content-Type": "image/png"], body: Fixture.png),
-                HTTPRequest(method: "POST", target: "/predict?model=vgg16_small&top=" + long, headers: ["Content-Type": "image/png"], body: Fixture.png),
-                HTTPRequest(method: "POST", target: "/predict?model=vgg16_small", headers: ["Content-Type": long], body: Fixture.png),
-            ]
-            for request in requests {
-                let response = await service.respond(to: request)
-                let text = String(decoding: response.body, as: UTF8.self)
-                #expect((400..<500).contains(response.status.code), "\(text.prefix(200))")
-                #expect(text.count < 600, "\(request.method) echoed \(text.count) characters")
-                #expect(text.contains("…"), "\(text.prefix(200))")
+        // 1500 characters: near the test server's 2048-byte target limit, far past the
+        // 64 a message may quote.
+        let long = String(repeating: "m", count: 1500)
+        let requests = [
+            request("GET", "/models/" + long),
+            request("GET", "/" + long),
+            request("POST", "/predict?model=" + long, headers: [("Content-Type", "image/png")], body: png),
+            request("POST", "/predict?model=vgg16_small&" + long + "=1", headers: [("Content-Type", "image/png")], body: png),
+            request("POST", "/predict?model=vgg16_small&top=" + long, headers: [("Content-Type", "image/png")], body: png),
+            request("POST", "/predict?model=vgg16_small", headers: [("Content-Type", long)], body: png),
+        ]
+        try await withSharedService { port in
+            for bytes in requests {
+                let reply = try await WireClient(port: port).exchange(bytes)
+                #expect((400..<500).contains(reply.status), "\(reply.text.prefix(200))")
+                #expect(reply.text.count < 600, "echoed \(reply.text.count) characters")
+                #expect(reply.text.contains("…' (1"), "\(reply.text.prefix(200))")
             }
         }
     }
