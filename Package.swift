@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Tensor"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Explain", "Imaging"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Models"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),

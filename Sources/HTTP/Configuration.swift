@@ -48,6 +48,21 @@ extension HTTPServer {
         /// The longest pause allowed between two reads of body bytes; a client
         /// stalling mid-body (slow POST) is cut off after it.
         public var bodyIdleTimeout: Duration
+        /// How long a client has to send a whole body, counted from the end of its
+        /// header section. The idle timeout alone restarts on every byte, so a client
+        /// trickling one byte just inside it could hold its slot for ever; this is
+        /// the overall deadline that stops it.
+        public var bodyTimeout: Duration
+        /// The slowest average body transfer tolerated, in bytes per second, judged
+        /// once ``bodyRateGracePeriod`` has passed since the body began (0 turns the
+        /// check off). Cuts off a slow-body client within seconds instead of at the
+        /// overall deadline, so a crowd of them cannot keep every slot taken; an honest
+        /// client on a poor link sends far faster.
+        public var minBodyBytesPerSecond: Int
+        /// How long a body may arrive before its average rate is judged against
+        /// ``minBodyBytesPerSecond``: room for TCP slow start and a client's pause
+        /// after `100 Continue`.
+        public var bodyRateGracePeriod: Duration
         /// How long an idle keep-alive connection waits for its next request before
         /// the server closes it. Behind a load balancer, keep this longer than the
         /// balancer's own idle timeout so the balancer closes first.
@@ -66,7 +81,18 @@ extension HTTPServer {
         /// The most connections open at once; beyond it a new connection gets a
         /// 503 and is closed right away. Every connection costs a file descriptor
         /// and buffers, so this is what keeps overload from becoming collapse.
+        /// At the cap, the longest-idle keep-alive connection is closed to make room
+        /// before a new connection is refused, so idle clients cannot hold every slot.
         public var maxConnections: Int
+        /// The most connections open at once from one client address; beyond it a
+        /// new connection from that address gets a 503 and is closed. Keeps one host
+        /// from taking every slot of ``maxConnections``. Behind a proxy that funnels
+        /// every client through one address, raise it to ``maxConnections``.
+        public var maxConnectionsPerAddress: Int
+        /// The most bytes a lingering close reads and discards before closing anyway,
+        /// so a client refused early (say, unauthenticated) cannot make the server
+        /// read its whole body for nothing.
+        public var maxLingerBytes: Int
 
         public init(
             host: String = "127.0.0.1",
@@ -80,11 +106,16 @@ extension HTTPServer {
             maxBodyBytes: Int = 16 * 1024 * 1024,
             headerTimeout: Duration = .seconds(10),
             bodyIdleTimeout: Duration = .seconds(10),
+            bodyTimeout: Duration = .seconds(60),
+            minBodyBytesPerSecond: Int = 1024,
+            bodyRateGracePeriod: Duration = .seconds(5),
             keepAliveTimeout: Duration = .seconds(75),
             writeTimeout: Duration = .seconds(30),
             lingerTimeout: Duration = .seconds(2),
             maxRequestsPerConnection: Int = 1000,
-            maxConnections: Int = 1024
+            maxConnections: Int = 1024,
+            maxConnectionsPerAddress: Int = 256,
+            maxLingerBytes: Int = 256 * 1024
         ) {
             self.host = host
             self.port = port
@@ -97,11 +128,16 @@ extension HTTPServer {
             self.maxBodyBytes = maxBodyBytes
             self.headerTimeout = headerTimeout
             self.bodyIdleTimeout = bodyIdleTimeout
+            self.bodyTimeout = bodyTimeout
+            self.minBodyBytesPerSecond = max(0, minBodyBytesPerSecond)
+            self.bodyRateGracePeriod = bodyRateGracePeriod
             self.keepAliveTimeout = keepAliveTimeout
             self.writeTimeout = writeTimeout
             self.lingerTimeout = lingerTimeout
             self.maxRequestsPerConnection = maxRequestsPerConnection
             self.maxConnections = maxConnections
+            self.maxConnectionsPerAddress = maxConnectionsPerAddress
+            self.maxLingerBytes = maxLingerBytes
         }
 
         /// The number of processors online.

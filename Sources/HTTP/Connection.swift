@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// One client connection: reads and parses requests, hands each to the responder,
 /// writes the responses in order, and enforces every per-connection timeout.
@@ -14,13 +15,34 @@ import Dispatch
 /// One request is processed at a time. While the responder works, the connection
 /// stops reading, so pipelined requests wait in the buffer and the kernel (which
 /// pushes back on a client that sends too much), and are answered in order.
+///
+/// The Dispatch sources' lifecycle, in the only order it can happen (every step on
+/// `queue`, so no two overlap):
+/// 1. `init` creates the read, write and timer sources, inactive, with no handlers.
+/// 2. ``start(draining:)``, the first block on `queue`, sets every handler, activates
+///    the timer and arms the read source. Nothing else touches a source before it.
+/// 3. While open, only `updateSources()` resumes or suspends the read and write
+///    sources, and only to flip `readSourceArmed` / `writeSourceArmed`, so each
+///    source's suspend count is 0 (armed) or 1 (not), never anything else.
+/// 4. `close()` runs once (it is guarded by `state`, and `drain`, `forceClose` and
+///    `closeIfIdle` all reach it on `queue`): it cancels all three sources, then
+///    resumes each fd source that is not armed (suspended, or never activated),
+///    because a cancel handler runs only on a resumed source and a suspended source
+///    must never be released. After it no source is resumed, suspended or
+///    rescheduled again (`updateSources` and `updateTimer` return when closed).
+/// 5. The socket closes in `sourceCancelled()`, when the second fd source's cancel
+///    handler has run: only then has Dispatch let go of the descriptor in both, so
+///    its number cannot be reused by a new connection while a source still watches
+///    it. `onClosed` follows, and the server drops its reference; the sources are
+///    released with the connection, all cancelled.
 final class Connection: @unchecked Sendable {
     private enum State {
         /// Keep-alive: waiting for the first byte of the next request.
         case idle
         /// Receiving the request line and header section (under the header deadline).
         case readingHead
-        /// Receiving the body (under the body idle timeout).
+        /// Receiving the body (under the body's idle timeout, overall deadline and
+        /// minimum rate).
         case readingBody
         /// The responder has the request.
         case responding
@@ -65,14 +87,31 @@ final class Connection: @unchecked Sendable {
     private var writeDeadline: DispatchTime?
     private var scheduledDeadline: DispatchTime?
 
+    /// When the current body began (the end of its header section), and how many
+    /// bytes have arrived since, for the overall body deadline and the minimum rate.
+    private var bodyStarted = DispatchTime.now()
+    private var bodyBytesReceived = 0
+    /// Bytes discarded while lingering, capped by `maxLingerBytes`.
+    private var lingerBytesDiscarded = 0
+
     private var requestsServed = 0
     private var currentHead: RequestHead?
     private var closeAfterResponse = false
+    /// Set at the start of a graceful shutdown: every response from then on says
+    /// `Connection: close`, so no client reuses the connection while it closes.
     private var draining = false
+
+    /// When the connection last became an idle keep-alive connection, in
+    /// `DispatchTime.uptimeNanoseconds`, or 0 while it is not idle. Written on
+    /// `queue`, read by the server choosing whom to evict at the connection cap.
+    let idleSince = Atomic<UInt64>(0)
+    /// The client's address without the port (per-address limits count by it).
+    let host: String
 
     init(
         transport: any Transport,
         eventLoop: DispatchQueue,
+        host: String,
         remoteAddress: String,
         configuration: HTTPServer.Configuration,
         responder: any HTTPResponder,
@@ -80,6 +119,7 @@ final class Connection: @unchecked Sendable {
     ) {
         self.queue = DispatchQueue(label: "http.connection", target: eventLoop)
         self.transport = transport
+        self.host = host
         self.remoteAddress = remoteAddress
         self.configuration = configuration
         self.responder = responder
@@ -90,9 +130,11 @@ final class Connection: @unchecked Sendable {
         self.timer = DispatchSource.makeTimerSource(queue: queue)
     }
 
-    /// Starts reading the first request; its header deadline runs from now.
-    func start() {
+    /// Starts reading the first request; its header deadline runs from now. A
+    /// connection accepted during a graceful shutdown starts `draining`.
+    func start(draining: Bool) {
         queue.async { [self] in
+            self.draining = draining
             readSource.setEventHandler { [weak self] in self?.socketReady(.readable) }
             writeSource.setEventHandler { [weak self] in self?.socketReady(.writable) }
             timer.setEventHandler { [weak self] in self?.timerFired() }
@@ -107,25 +149,38 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Graceful shutdown: an idle connection closes now; one mid-request finishes
-    /// it and closes after the response.
+    /// The start of a graceful shutdown: every response from now on carries
+    /// `Connection: close` and the connection closes after it. An idle connection
+    /// stays open (see ``closeIfIdle()``), since closing it now would race a client
+    /// that is reusing it this very moment.
     func drain() {
+        queue.async { [self] in draining = true }
+    }
+
+    /// Closes the connection if it is an idle keep-alive connection, after reading
+    /// what the client may already have sent (a request found that way is answered
+    /// instead, and the connection closes after it when draining). Used at the
+    /// connection cap to evict an idle connection, and when a drain stops accepting.
+    /// A new connection that has not sent its first byte yet is left to its header
+    /// deadline: its request may be on the way.
+    func closeIfIdle() {
         queue.async { [self] in
-            draining = true
-            switch state {
-            case .idle, .lingering:
-                close()
-            case .readingHead where !parser.isInsideRequest && input.isEmpty:
-                close()
-            default:
-                break
-            }
+            guard state == .idle else { return }
+            readInput()
+            if state == .idle { close() }
         }
     }
 
-    /// Closes at once, whatever is in flight (the end of a shutdown's grace period).
+    /// The end of a shutdown's grace period: a request still with the responder is
+    /// answered 503 (best effort, without waiting), then the connection closes.
     func forceClose() {
-        queue.async { [self] in close() }
+        queue.async { [self] in
+            if state == .responding, !hasOutput,
+               let bytes = ResponseSerializer.serialize(HTTPError.shuttingDown.response, headOnly: currentHead?.method == "HEAD", persistence: .close) {
+                _ = bytes.withUnsafeBytes { transport.write($0) }
+            }
+            close()
+        }
     }
 
     // MARK: - Reading
@@ -162,10 +217,17 @@ final class Connection: @unchecked Sendable {
                 return result
             }
             switch result {
-            case .transferred:
+            case .transferred(let n):
                 readInterest = .readable
-                if state == .readingBody {
-                    readDeadline = .now() + configuration.bodyIdleTimeout.dispatchInterval
+                if state == .lingering {
+                    lingerBytesDiscarded += n
+                    if lingerBytesDiscarded > configuration.maxLingerBytes {
+                        close()
+                        return
+                    }
+                } else if state == .readingBody {
+                    bodyBytesReceived += n
+                    armBodyDeadline()
                 }
                 processInput()
             case .wouldBlock(let interest):
@@ -197,6 +259,7 @@ final class Connection: @unchecked Sendable {
             switch state {
             case .idle:
                 guard !input.isEmpty else { return }
+                idleSince.store(0, ordering: .relaxed)
                 state = .readingHead
                 readDeadline = .now() + configuration.headerTimeout.dispatchInterval
                 updateTimer()
@@ -214,9 +277,15 @@ final class Connection: @unchecked Sendable {
                     return
                 case .head(let head):
                     currentHead = head
+                    if let refusal = screen(head) {
+                        refuse(with: refusal)
+                        return
+                    }
                     state = .readingBody
-                    readDeadline = .now() + configuration.bodyIdleTimeout.dispatchInterval
-                    updateTimer()
+                    bodyStarted = .now()
+                    // What arrived with the head is body too (possibly more, pipelined).
+                    bodyBytesReceived = input.count
+                    armBodyDeadline()
                     if head.expectsContinue {
                         enqueue(ResponseSerializer.continueResponse)
                     }
@@ -229,6 +298,25 @@ final class Connection: @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// The responder's verdict on a request head (see ``HTTPResponder/screen(head:)``).
+    private func screen(_ head: RequestHead) -> HTTPResponse? {
+        let request = HTTPRequest(method: head.method, target: head.target, version: head.version,
+                                  headers: head.headers, remoteAddress: remoteAddress)
+        return responder.screen(head: request)
+    }
+
+    /// Answers a request refused on its head, without reading its body (nor sending
+    /// `100 Continue` for it), then closes: the unread body makes the rest of the
+    /// stream meaningless. The lingering close discards at most `maxLingerBytes`.
+    private func refuse(with response: HTTPResponse) {
+        requestsServed += 1
+        closeAfterResponse = true
+        state = .responding
+        readDeadline = nil
+        updateTimer()
+        deliver(response)
     }
 
     // MARK: - Responding
@@ -339,6 +427,7 @@ final class Connection: @unchecked Sendable {
     private func awaitNextRequest() {
         currentHead = nil
         state = .idle
+        idleSince.store(max(1, DispatchTime.now().uptimeNanoseconds), ordering: .relaxed)
         readDeadline = .now() + configuration.keepAliveTimeout.dispatchInterval
         updateTimer()
         processInput()
@@ -353,13 +442,10 @@ final class Connection: @unchecked Sendable {
     /// closing with unread input does not reset the connection and destroy the
     /// response still in flight to the client.
     private func linger() {
-        guard !draining else {
-            close()
-            return
-        }
         state = .lingering
         transport.shutdownOutput()
         input = ReadBuffer()
+        lingerBytesDiscarded = 0
         readDeadline = .now() + configuration.lingerTimeout.dispatchInterval
         updateTimer()
         readInput()
@@ -368,6 +454,7 @@ final class Connection: @unchecked Sendable {
     private func close() {
         guard state != .closed else { return }
         state = .closed
+        idleSince.store(0, ordering: .relaxed)
         timer.cancel()
         readSource.cancel()
         writeSource.cancel()
@@ -394,8 +481,10 @@ final class Connection: @unchecked Sendable {
             close()  // The client stopped reading its response.
         } else if let readDeadline, now >= readDeadline {
             switch state {
-            case .readingHead where parser.isInsideRequest || !input.isEmpty, .readingBody:
-                timeOutRequest()
+            case .readingBody:
+                timeOutRequest(.bodyTooSlow(configuration))
+            case .readingHead where parser.isInsideRequest || !input.isEmpty:
+                timeOutRequest(.requestTimeout)
             default:
                 close()  // Idle keep-alive, a connection that never sent a byte, or lingering.
             }
@@ -406,12 +495,32 @@ final class Connection: @unchecked Sendable {
 
     /// A request that did not arrive in time: one attempt at a 408, then close.
     /// Waiting for a slow client to read it would hand it the time it abused.
-    private func timeOutRequest() {
+    private func timeOutRequest(_ error: HTTPError) {
         if !hasOutput,
-           let bytes = ResponseSerializer.serialize(HTTPError.requestTimeout.response, headOnly: false, persistence: .close) {
+           let bytes = ResponseSerializer.serialize(error.response, headOnly: false, persistence: .close) {
             _ = bytes.withUnsafeBytes { transport.write($0) }
         }
         close()
+    }
+
+    /// Sets the read deadline of a body after progress: the earliest of the idle
+    /// timeout from now, the overall body deadline, and the moment the average rate
+    /// since the body began would fall below `minBodyBytesPerSecond` (never before
+    /// the grace period ends), so a client trickling bytes is cut off however it
+    /// spaces them.
+    private func armBodyDeadline() {
+        var deadline = min(DispatchTime.now() + configuration.bodyIdleTimeout.dispatchInterval,
+                           bodyStarted + configuration.bodyTimeout.dispatchInterval)
+        let rate = configuration.minBodyBytesPerSecond
+        if rate > 0 {
+            // Doubles: the byte count is bounded by the body limit, and the quotient
+            // is only compared, so no integer product can overflow.
+            let earned = Double(bodyBytesReceived) / Double(rate)
+            let allowed = min(max(configuration.bodyRateGracePeriod.seconds, earned), configuration.bodyTimeout.seconds)
+            deadline = min(deadline, bodyStarted + .nanoseconds(Int(allowed * 1e9)))
+        }
+        readDeadline = deadline
+        updateTimer()
     }
 
     /// Schedules the timer for the earliest deadline. Pushing a deadline later (as

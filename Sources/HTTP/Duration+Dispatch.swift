@@ -8,3 +8,11 @@ extension Duration {
         return .nanoseconds(Int(max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)))
     }
 }
+
+extension Duration {
+    /// The duration in seconds, for rates and messages.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -12,7 +12,9 @@ struct HTTPError: Error, Equatable {
     var message: String
 
     var response: HTTPResponse {
-        .error(status: status, code: code, message: message)
+        var response = HTTPResponse.error(status: status, code: code, message: message)
+        if status == .serviceUnavailable { response.headers["Retry-After"] = "1" }
+        return response
     }
 
     static func badRequest(_ message: String) -> HTTPError {
@@ -47,8 +49,28 @@ struct HTTPError: Error, Equatable {
         status: .requestTimeout, code: "request_timeout", message: "The request was not received in time."
     )
 
+    /// A body that missed its overall deadline or fell below the minimum rate (a
+    /// stall past the idle timeout counts as falling below it).
+    static func bodyTooSlow(_ configuration: HTTPServer.Configuration) -> HTTPError {
+        let within = Int(configuration.bodyTimeout.seconds.rounded(.up))
+        let idle = Int(configuration.bodyIdleTimeout.seconds.rounded(.up))
+        let rate = configuration.minBodyBytesPerSecond > 0 ? ", at \(configuration.minBodyBytesPerSecond) bytes/s or more on average" : ""
+        return HTTPError(
+            status: .requestTimeout, code: "request_timeout",
+            message: "The request body arrived too slowly: send it within \(within) s\(rate), pausing no more than \(idle) s."
+        )
+    }
+
     static let serverBusy = HTTPError(
         status: .serviceUnavailable, code: "server_busy", message: "Too many open connections; retry later."
+    )
+
+    static let tooManyFromAddress = HTTPError(
+        status: .serviceUnavailable, code: "server_busy", message: "Too many open connections from this address; close some or retry later."
+    )
+
+    static let shuttingDown = HTTPError(
+        status: .serviceUnavailable, code: "shutting_down", message: "The server is shutting down and could not finish this request in time; retry."
     )
 
     static let tlsRequired = HTTPError(

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -24,6 +25,10 @@ public final class HTTPServer: @unchecked Sendable {
     private enum State {
         case idle
         case running
+        /// A graceful shutdown began: still accepting (for the announcement period),
+        /// every response says `Connection: close`.
+        case announcing
+        /// Not accepting any more; waiting for the connections to finish.
         case draining
         case stopped
     }
@@ -49,6 +54,8 @@ public final class HTTPServer: @unchecked Sendable {
     /// that, once it returns, new connections are refused.
     private var listening = false
     private var connections: [ObjectIdentifier: Connection] = [:]
+    /// Open connections per client address, for `maxConnectionsPerAddress`.
+    private var connectionsPerHost: [String: Int] = [:]
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     private var connectionsAccepted = 0
 
@@ -105,10 +112,18 @@ public final class HTTPServer: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Stops gracefully: stops accepting, closes idle keep-alive connections, lets
-    /// requests in flight finish and be answered (with `Connection: close`), then
-    /// returns. Connections still open after `grace` are closed regardless.
-    public func shutdown(grace: Duration = .seconds(10)) async {
+    /// Stops gracefully, in three phases, and returns when every connection is closed:
+    /// 1. For `announce`, the server keeps accepting and answering, so a load balancer
+    ///    polling readiness (which the application answers 503 by then) sees the
+    ///    drain and stops sending, rather than learning of it from refused
+    ///    connections. Every response from now on says `Connection: close`, so no
+    ///    client reuses a connection that is about to close.
+    /// 2. Then it accepts what is still in the kernel's backlog (answered, not
+    ///    reset), closes the listener, and closes idle keep-alive connections after
+    ///    reading anything their client already sent. Requests in flight finish.
+    /// 3. Connections still open `grace` after that are closed, a request still with
+    ///    the responder getting a 503 first.
+    public func shutdown(announce: Duration = .zero, grace: Duration = .seconds(10)) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async { [self] in
                 stopWaiters.append(continuation)
@@ -117,23 +132,36 @@ public final class HTTPServer: @unchecked Sendable {
                     state = .stopped
                     finishIfDrained()
                 case .running:
-                    state = .draining
-                    stopAccepting()
+                    state = .announcing
                     for connection in connections.values {
                         connection.drain()
                     }
-                    queue.asyncAfter(deadline: .now() + grace.dispatchInterval) { [self] in
-                        guard state == .draining else { return }
-                        for connection in connections.values {
-                            connection.forceClose()
-                        }
+                    queue.asyncAfter(deadline: .now() + announce.dispatchInterval) { [self] in
+                        stopAccepting(grace: grace)
                     }
-                    finishIfDrained()
-                case .draining, .stopped:
+                case .announcing, .draining, .stopped:
                     finishIfDrained()
                 }
             }
         }
+    }
+
+    /// The second phase of ``shutdown(announce:grace:)``.
+    private func stopAccepting(grace: Duration) {
+        guard state == .announcing else { return }
+        acceptBacklog()
+        state = .draining
+        stopAccepting()
+        for connection in connections.values {
+            connection.closeIfIdle()
+        }
+        queue.asyncAfter(deadline: .now() + grace.dispatchInterval) { [self] in
+            guard state == .draining else { return }
+            for connection in connections.values {
+                connection.forceClose()
+            }
+        }
+        finishIfDrained()
     }
 
     /// Returns once the server has stopped (after ``shutdown(grace:)`` completes).
@@ -152,24 +180,43 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func acceptConnections() {
         for _ in 0..<Self.acceptsPerEvent {
-            guard state == .running else { return }
-            switch Socket.acceptConnection(listener) {
-            case .accepted(let fd, let remoteAddress):
-                admit(fd, remoteAddress: remoteAddress)
-            case .wouldBlock:
-                return
-            case .failed(let code) where code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM:
-                pauseAccepting()
-                return
-            case .failed:
-                continue  // ECONNABORTED and the like concern that one connection only.
-            }
+            guard state == .running || state == .announcing, acceptOne() else { return }
         }
     }
 
-    private func admit(_ fd: Int32, remoteAddress: String) {
-        guard connections.count < configuration.maxConnections else {
-            refuse(fd)
+    /// Accepts every connection already in the kernel's backlog, so that closing the
+    /// listener resets none of them; each is answered (and closed after).
+    private func acceptBacklog() {
+        // The backlog holds at most `backlog` connections (the kernel may round up);
+        // the bound only guards against a flood arriving faster than it is drained.
+        for _ in 0..<(Int(configuration.backlog) * 2 + Self.acceptsPerEvent) {
+            guard acceptOne() else { return }
+        }
+    }
+
+    /// Accepts and admits one connection; `false` when there is none to accept now.
+    private func acceptOne() -> Bool {
+        switch Socket.acceptConnection(listener) {
+        case .accepted(let fd, let host, let remoteAddress):
+            admit(fd, host: host, remoteAddress: remoteAddress)
+            return true
+        case .wouldBlock:
+            return false
+        case .failed(let code) where code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM:
+            pauseAccepting()
+            return false
+        case .failed:
+            return true  // ECONNABORTED and the like concern that one connection only.
+        }
+    }
+
+    private func admit(_ fd: Int32, host: String, remoteAddress: String) {
+        guard connectionsPerHost[host, default: 0] < configuration.maxConnectionsPerAddress else {
+            refuse(fd, with: .tooManyFromAddress)
+            return
+        }
+        guard connections.count < configuration.maxConnections || evictLongestIdle() else {
+            refuse(fd, with: .serverBusy)
             return
         }
         let transport: any Transport
@@ -186,6 +233,7 @@ public final class HTTPServer: @unchecked Sendable {
         let connection = Connection(
             transport: transport,
             eventLoop: eventLoops[connectionsAccepted % eventLoops.count],
+            host: host,
             remoteAddress: remoteAddress,
             configuration: configuration,
             responder: responder,
@@ -195,14 +243,39 @@ public final class HTTPServer: @unchecked Sendable {
             }
         )
         connections[ObjectIdentifier(connection)] = connection
-        connection.start()
+        connectionsPerHost[host, default: 0] += 1
+        connection.start(draining: state != .running)
     }
 
-    /// Over the connection cap: a best-effort 503 and an immediate close, without
+    /// At the connection cap: closes the keep-alive connection idle the longest, to
+    /// make room for a new one, so idle clients cannot keep newcomers out. Returns
+    /// whether there was one. The victim is claimed by clearing its `idleSince`, so
+    /// no two admissions pick it; if its client sends a request at that very moment,
+    /// the request is answered and the cap is exceeded by one until it closes.
+    private func evictLongestIdle() -> Bool {
+        while true {
+            var victim: Connection?
+            var oldest = UInt64.max
+            for connection in connections.values {
+                let since = connection.idleSince.load(ordering: .relaxed)
+                if since != 0 && since < oldest {
+                    oldest = since
+                    victim = connection
+                }
+            }
+            guard let victim else { return false }
+            if victim.idleSince.compareExchange(expected: oldest, desired: 0, ordering: .relaxed).exchanged {
+                victim.closeIfIdle()
+                return true
+            }
+        }
+    }
+
+    /// Over a connection cap: a best-effort 503 and an immediate close, without
     /// waiting on the client. What the client already sent is read first, since
     /// closing over unread input resets the connection and loses the response.
     /// A TLS client is just closed: answering would take a whole handshake.
-    private func refuse(_ fd: Int32) {
+    private func refuse(_ fd: Int32, with error: HTTPError) {
         let transport = SocketTransport(fileDescriptor: fd)
         guard tlsContext == nil else {
             transport.close()
@@ -213,7 +286,7 @@ public final class HTTPServer: @unchecked Sendable {
                 guard case .transferred = transport.read(into: scratch) else { break }
             }
         }
-        if let bytes = ResponseSerializer.serialize(HTTPError.serverBusy.response, headOnly: false, persistence: .close) {
+        if let bytes = ResponseSerializer.serialize(error.response, headOnly: false, persistence: .close) {
             _ = bytes.withUnsafeBytes { transport.write($0) }
         }
         transport.close()
@@ -224,7 +297,7 @@ public final class HTTPServer: @unchecked Sendable {
         acceptSource.suspend()
         acceptPaused = true
         queue.asyncAfter(deadline: .now() + Self.acceptBackoff) { [self] in
-            guard acceptPaused, state == .running else { return }
+            guard acceptPaused, state == .running || state == .announcing else { return }
             acceptPaused = false
             self.acceptSource?.resume()
         }
@@ -244,6 +317,11 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func connectionClosed(_ connection: Connection) {
         connections[ObjectIdentifier(connection)] = nil
+        if let count = connectionsPerHost[connection.host], count > 1 {
+            connectionsPerHost[connection.host] = count - 1
+        } else {
+            connectionsPerHost[connection.host] = nil
+        }
         finishIfDrained()
     }
 

@@ -43,11 +43,19 @@ public final class SignalObserver: @unchecked Sendable {
 }
 
 extension HTTPServer {
-    /// Shuts the server down gracefully (see ``shutdown(grace:)``) when one of
-    /// `signals` arrives. Keep the returned observer alive as long as that should hold.
-    public func shutdownOnSignals(_ signals: [Int32] = [SIGTERM, SIGINT], grace: Duration = .seconds(10)) -> SignalObserver {
-        SignalObserver(signals: signals) { [self] _ in
-            Task { await shutdown(grace: grace) }
+    /// Shuts the server down gracefully (see ``shutdown(announce:grace:)``) when one
+    /// of `signals` arrives, after calling `willShutDown` (where the application
+    /// starts answering readiness checks 503). Keep the returned observer alive as
+    /// long as that should hold.
+    public func shutdownOnSignals(
+        _ signals: [Int32] = [SIGTERM, SIGINT],
+        announce: Duration = .zero,
+        grace: Duration = .seconds(10),
+        willShutDown: @escaping @Sendable (Int32) -> Void = { _ in }
+    ) -> SignalObserver {
+        SignalObserver(signals: signals) { [self] number in
+            willShutDown(number)
+            Task { await shutdown(announce: announce, grace: grace) }
         }
     }
 }

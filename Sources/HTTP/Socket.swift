@@ -27,7 +27,9 @@ public struct SocketError: Error, CustomStringConvertible {
 /// Thin wrappers over the POSIX socket calls the server needs.
 enum Socket {
     enum AcceptResult {
-        case accepted(fileDescriptor: Int32, remoteAddress: String)
+        /// `host` is the peer's address alone (per-address limits count by it);
+        /// `remoteAddress` adds the port.
+        case accepted(fileDescriptor: Int32, host: String, remoteAddress: String)
         case wouldBlock
         case failed(errno: Int32)
     }
@@ -111,7 +113,7 @@ enum Socket {
         var on: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
         let (host, port) = describe(storage, length: length)
-        return .accepted(fileDescriptor: fd, remoteAddress: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+        return .accepted(fileDescriptor: fd, host: host, remoteAddress: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
     }
 
     /// Sends without raising SIGPIPE when the peer has gone: `MSG_NOSIGNAL` on

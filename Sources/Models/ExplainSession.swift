@@ -37,13 +37,9 @@ public final class ExplainSession {
     public func explain(_ bytes: [UInt8], model: LoadedModel, options: ExplainOptions, render: Bool) throws -> Output {
         try options.validate()
         var timings = PipelineTimings()
-<<<<<<< HEAD
-        let (image, original, input) = try prepare(bytes, model: model, fullSize: render, timings: &timings)
-        try cancellation?.check()
-=======
         let (image, original, input) = try prepare(bytes, model: model, renderSide: render ? options.maxSide : nil,
                                                    timings: &timings)
->>>>>>> imaging
+        try cancellation?.check()
         var explainable = model.explainable
         var layers = try options.method.usesLayer ? self.layers(model, options, in: explainable) : []
         if options.dilate {
@@ -103,12 +99,8 @@ public final class ExplainSession {
     public func predict(_ bytes: [UInt8], model: LoadedModel, top: Int) throws -> (PredictionDocument, PipelineTimings) {
         guard (1...1000).contains(top) else { throw ModelError.invalidRequest("top must be between 1 and 1000, got \(top)") }
         var timings = PipelineTimings()
-<<<<<<< HEAD
-        let (_, original, input) = try prepare(bytes, model: model, fullSize: false, timings: &timings)
-        try cancellation?.check()
-=======
         let (_, original, input) = try prepare(bytes, model: model, renderSide: nil, timings: &timings)
->>>>>>> imaging
+        try cancellation?.check()
         let start = clock.now
         let logits = try explainer(for: model.explainable, id: ObjectIdentifier(model), variant: nil).predict(input)
         timings.forward = clock.now - start

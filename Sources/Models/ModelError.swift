@@ -26,9 +26,9 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         case let .load(model, reason):
             "model '\(model)' cannot be loaded: \(reason)"
         case let .unknownModel(name, available):
-            "unknown model '\(name)'; available: \(available.isEmpty ? "none" : available.joined(separator: ", "))"
+            "unknown model \(ClientText.quoted(name)); available: \(available.isEmpty ? "none" : available.joined(separator: ", "))"
         case let .unknownClass(name, model, hint):
-            "unknown class '\(name)' for model '\(model)'; \(hint)"
+            "unknown class \(ClientText.quoted(name)) for model '\(model)'; \(hint)"
         case let .invalidRequest(reason):
             reason
         }

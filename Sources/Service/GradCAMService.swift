@@ -10,6 +10,8 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
     let metrics = Metrics()
     private let lock = NSLock()
     private var registry: ModelRegistry?
+    /// Set by ``beginDrain()``; guarded by `lock`.
+    private var draining = false
     private let clock = ContinuousClock()
 
     public init(configuration: ServiceConfiguration) {
@@ -41,6 +43,33 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         pool.shutdown()
     }
 
+    /// The start of a graceful shutdown: from now on `/readyz` answers 503, so load
+    /// balancers take the instance out of rotation while it still answers, and new
+    /// work (a POST) is refused with 503, `Retry-After` and `Connection: close`, so
+    /// the client retries on another instance. Requests already admitted finish.
+    public func beginDrain() {
+        lock.withLock { draining = true }
+    }
+
+    private var isDraining: Bool {
+        lock.withLock { draining }
+    }
+
+    /// Decides on a request from its head, before its body is read: the API key
+    /// (through ``authorize(_:)``, the one place that decides it) and, once draining,
+    /// the refusal of new work.
+    public func screen(head request: HTTPRequest) -> HTTPResponse? {
+        do {
+            try authorize(request)
+            try refuseNewWorkWhileDraining(request)
+            return nil
+        } catch {
+            let response = ServiceError(error).response
+            metrics.record(route: route(request).0, status: response.status.code, seconds: 0)
+            return response
+        }
+    }
+
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
         let start = clock.now
         let (route, handler) = route(request)
@@ -53,6 +82,11 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         }
         metrics.record(route: route, status: response.status.code, seconds: (clock.now - start).seconds)
         return response
+    }
+
+    private func refuseNewWorkWhileDraining(_ request: HTTPRequest) throws {
+        guard request.method == "POST", isDraining else { return }
+        throw ServiceError.shuttingDown
     }
 
     /// Checks the API key where one is needed: on POST requests, or on all with `protectAll`
@@ -73,12 +107,16 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         func only(_ allowed: String, _ handler: @escaping () async throws -> HTTPResponse) -> () async throws -> HTTPResponse {
             guard method == allowed else {
                 return {
-                    var response = ServiceError(.methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed on \(path); use \(allowed)").response
+                    var response = ServiceError(.methodNotAllowed, "method_not_allowed",
+                                                "\(ClientText.quoted(request.method)) is not allowed on \(ClientText.quoted(path)); use \(allowed)").response
                     response.headers["Allow"] = allowed == "GET" ? "GET, HEAD" : allowed
                     return response
                 }
             }
             return handler
+        }
+        if request.method == "OPTIONS" && request.target == "*" {
+            return ("OPTIONS *", { self.serverOptions() })
         }
         switch path {
         case "/": return ("/", only("GET") { try self.demoPageFile("index.html", request) })
@@ -97,7 +135,7 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
                 let name = String(path.dropFirst("/models/".count))
                 return ("/models/{name}", only("GET") { try self.modelDetail(name) })
             }
-            return ("other", { throw ServiceError(.notFound, "not_found", "no such path '\(path)'; see GET /openapi.yaml") })
+            return ("other", { throw ServiceError(.notFound, "not_found", "no such path \(ClientText.quoted(path)); see GET /openapi.yaml") })
         }
     }
 
@@ -105,7 +143,16 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         HTTPResponse(status: .ok, headers: ["Content-Type": type], body: Array(text.utf8))
     }
 
+    /// `OPTIONS *` asks what the server supports as a whole (RFC 9110 §9.3.7): 200,
+    /// the methods in `Allow`, no content.
+    private func serverOptions() -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: ["Allow": "GET, HEAD, POST, OPTIONS"], body: [])
+    }
+
+    /// 200 once models are loaded; 503 while they load, when none could be, and from
+    /// the start of a drain (see ``beginDrain()``).
     private func readiness() throws -> HTTPResponse {
+        guard !isDraining else { throw ServiceError.shuttingDown }
         let registry = try models()
         guard !registry.models.isEmpty else {
             throw ServiceError(.serviceUnavailable, "not_ready", "no model could be loaded from '\(configuration.modelsDirectory)'", retryAfter: 10)

@@ -1,4 +1,5 @@
 import HTTP
+import Models
 
 /// A request's parameters, from the query string and (for multipart bodies) form fields,
 /// checked against the names a route accepts: an unknown name is an error, not ignored.
@@ -9,7 +10,7 @@ struct RequestParameters {
         for (name, value) in request.query + formFields {
             guard accepted.contains(name) else {
                 throw ServiceError(.badRequest, "unknown_parameter",
-                                   "unknown parameter '\(name)'; accepted: \(accepted.sorted().joined(separator: ", "))")
+                                   "unknown parameter \(ClientText.quoted(name)); accepted: \(accepted.sorted().joined(separator: ", "))")
             }
             values[name, default: []].append(value)
         }
@@ -30,7 +31,7 @@ struct RequestParameters {
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = try single(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw ServiceError.badParameter(name, "'\(text)' is not an integer in \(range.lowerBound)...\(range.upperBound)")
+            throw ServiceError.badParameter(name, "\(ClientText.quoted(text)) is not an integer in \(range.lowerBound)...\(range.upperBound)")
         }
         return value
     }
@@ -38,7 +39,7 @@ struct RequestParameters {
     func float(_ name: String, in range: ClosedRange<Float>) throws -> Float? {
         guard let text = try single(name) else { return nil }
         guard let value = Float(text), range.contains(value) else {
-            throw ServiceError.badParameter(name, "'\(text)' is not a number in \(range.lowerBound)...\(range.upperBound)")
+            throw ServiceError.badParameter(name, "\(ClientText.quoted(text)) is not a number in \(range.lowerBound)...\(range.upperBound)")
         }
         return value
     }
@@ -48,7 +49,7 @@ struct RequestParameters {
         switch text.lowercased() {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false
-        default: throw ServiceError.badParameter(name, "'\(text)' is not a boolean (true or false)")
+        default: throw ServiceError.badParameter(name, "\(ClientText.quoted(text)) is not a boolean (true or false)")
         }
     }
 
@@ -56,7 +57,7 @@ struct RequestParameters {
     func choice(_ name: String, _ choices: [String]) throws -> String? {
         guard let text = try single(name) else { return nil }
         guard choices.contains(text) else {
-            throw ServiceError.badParameter(name, "'\(text)' is not one of \(choices.joined(separator: ", "))")
+            throw ServiceError.badParameter(name, "\(ClientText.quoted(text)) is not one of \(choices.joined(separator: ", "))")
         }
         return text
     }
@@ -77,7 +78,7 @@ struct Upload {
                                                     : "the body has no Content-Type; use multipart/form-data, image/png or image/jpeg")
         }
         guard let type = MediaType(contentType) else {
-            throw ServiceError(.badRequest, "bad_request", "malformed Content-Type '\(contentType)'")
+            throw ServiceError(.badRequest, "bad_request", "malformed Content-Type \(ClientText.quoted(contentType))")
         }
         if type.essence == "multipart/form-data" {
             let form: MultipartFormData
@@ -95,7 +96,7 @@ struct Upload {
             fields = []
             for part in form.parts where part.name != "image" {
                 guard part.filename == nil else {
-                    throw ServiceError(.badRequest, "unknown_parameter", "unexpected file part '\(part.name)'; only 'image' carries a file")
+                    throw ServiceError(.badRequest, "unknown_parameter", "unexpected file part \(ClientText.quoted(part.name)); only 'image' carries a file")
                 }
                 fields.append((part.name, String(decoding: part.data, as: UTF8.self)))
             }
@@ -104,7 +105,7 @@ struct Upload {
             fields = []
         } else {
             throw ServiceError(.unsupportedMediaType, "unsupported_media_type",
-                               "Content-Type '\(type.essence)' is not accepted; use multipart/form-data (part 'image'), image/png or image/jpeg")
+                               "Content-Type \(ClientText.quoted(type.essence)) is not accepted; use multipart/form-data (part 'image'), image/png or image/jpeg")
         }
         guard !image.isEmpty else {
             throw ServiceError(.badRequest, "missing_image", "the image is empty; send a PNG or JPEG")

@@ -19,15 +19,22 @@ public struct ServiceError: Error, Equatable {
         self.retryAfter = retryAfter
     }
 
+    /// The answer while the server drains: new work goes to another instance.
+    static let shuttingDown = ServiceError(.serviceUnavailable, "shutting_down", "the server is shutting down; retry on another instance",
+                                           retryAfter: 1)
+
     var response: HTTPResponse {
         var response = HTTPResponse.error(status: status, code: code, message: message)
         if let retryAfter { response.headers["Retry-After"] = String(retryAfter) }
+        if code == Self.shuttingDown.code { response.headers["Connection"] = "close" }
         if status == .unauthorized { response.headers["WWW-Authenticate"] = #"Bearer realm="gradcam""# }
         return response
     }
 
+    /// A parameter the route accepts, with a bad value; `message` quotes the value
+    /// through ``ClientText/quoted(_:)``.
     static func badParameter(_ name: String, _ message: String) -> ServiceError {
-        ServiceError(.badRequest, "invalid_parameter", "parameter '\(name)': \(message)")
+        ServiceError(.badRequest, "invalid_parameter", "parameter \(ClientText.quoted(name)): \(message)")
     }
 
     /// Maps whatever a request's processing threw. Client mistakes become 4xx; only the
@@ -76,7 +83,7 @@ public struct ServiceError: Error, Equatable {
             case let .timedOut(after):
                 self.init(.serviceUnavailable, "timeout", "the request did not finish within the server's time limit (\(after)); retry later or ask less (fewer classes, a cheaper method)", retryAfter: 2)
             case .stopped:
-                self.init(.serviceUnavailable, "shutting_down", "the server is shutting down", retryAfter: 1)
+                self = .shuttingDown
             }
         case is CancellationError:
             // The client closed its connection while waiting: nobody reads this answer, but

@@ -34,8 +34,27 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-image-megapixels"), help: "Largest decoded image, in megapixels (413 beyond).")
     var maxImageMegapixels = 50.0
 
-    @Option(help: "Most open connections; beyond, 503 and close.")
+    @Option(help: "Most open connections; at the cap the longest-idle keep-alive connection is closed, else 503 and close.")
     var connections = 1024
+
+    @Option(name: .customLong("connections-per-address"),
+            help: "Most open connections from one client address; beyond, 503 and close (behind a proxy, raise to --connections).")
+    var connectionsPerAddress = 256
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds a client has to send a whole request body; later, 408 and close.")
+    var bodyTimeout = 60.0
+
+    @Option(name: .customLong("min-body-rate"),
+            help: "Slowest average body upload tolerated after its first 5 s, in bytes/s (408 and close below; 0 turns the check off).")
+    var minBodyRate = 1024
+
+    @Option(name: .customLong("drain-announce"),
+            help: "Seconds after SIGTERM during which /readyz answers 503 and the server still accepts, so load balancers see the drain.")
+    var drainAnnounce = 5.0
+
+    @Option(name: .customLong("drain-grace"),
+            help: "Seconds after the announcement for requests in flight to finish (default: --timeout + 5); then 503 and close.")
+    var drainGrace: Double?
 
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (TLS 1.2 and newer) instead of HTTP.")
     var tlsCertificate: String?
@@ -62,6 +81,11 @@ struct Serve: AsyncParsableCommand {
         guard maxBodyMB > 0 && maxBodyMB <= 1024 else { throw ValidationError("--max-body-mb must be in (0, 1024]") }
         guard maxImageMegapixels > 0 && maxImageMegapixels <= 500 else { throw ValidationError("--max-image-megapixels must be in (0, 500]") }
         guard (1...100_000).contains(connections) else { throw ValidationError("--connections must be 1...100000") }
+        guard (1...100_000).contains(connectionsPerAddress) else { throw ValidationError("--connections-per-address must be 1...100000") }
+        guard bodyTimeout > 0 && bodyTimeout <= 3600 else { throw ValidationError("--body-timeout must be in (0, 3600] seconds") }
+        guard (0...1_000_000_000).contains(minBodyRate) else { throw ValidationError("--min-body-rate must be 0...1000000000 bytes/s") }
+        guard drainAnnounce >= 0 && drainAnnounce <= 600 else { throw ValidationError("--drain-announce must be in [0, 600] seconds") }
+        if let drainGrace, !(drainGrace >= 0 && drainGrace <= 7200) { throw ValidationError("--drain-grace must be in [0, 7200] seconds") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         if protectAll && apiKeyFile == nil { throw ValidationError("--protect-all needs --api-key-file") }
     }
@@ -96,9 +120,17 @@ struct Serve: AsyncParsableCommand {
         }
         http.maxBodyBytes = Int(maxBodyMB * 1024 * 1024)
         http.maxConnections = connections
+        http.maxConnectionsPerAddress = connectionsPerAddress
+        http.bodyTimeout = .milliseconds(Int(bodyTimeout * 1000))
+        http.minBodyBytesPerSecond = minBodyRate
         let server = HTTPServer(configuration: http, responder: service)
         let bound = try server.start()
-        let signals = server.shutdownOnSignals()
+        let announce = drainAnnounce
+        let grace = drainGrace ?? timeout + 5
+        let signals = server.shutdownOnSignals(announce: .milliseconds(Int(announce * 1000)), grace: .milliseconds(Int(grace * 1000))) { _ in
+            service.beginDrain()
+            log("draining: /readyz answers 503 and new work is refused; the listener closes in \(announce) s, requests in flight get \(grace) s more")
+        }
         log("listening on \(http.tls == nil ? "http" : "https")://\(host):\(bound) (\(settings.workers) workers x \(settings.threadsPerWorker) threads, queue \(queue))")
 
         // Models load after the socket is open: /healthz answers at once, /readyz once loaded.
@@ -116,9 +148,12 @@ struct Serve: AsyncParsableCommand {
             }
         }
         await server.waitUntilStopped()
-        service.shutdown()
         signals.cancel()
         reloadKeys?.cancel()
+        // Every request the server accepted has been answered (or, past the grace
+        // period, answered 503) and every connection is closed: a computation still
+        // running has no one left to answer, so the process exits without waiting
+        // for it (a job past its deadline could otherwise hold the exit for minutes).
         log("stopped")
     }
 }

@@ -8,16 +8,6 @@ import Darwin
 
 /// Connection cap, graceful shutdown, vanished clients, signals.
 @Suite struct LifecycleTests {
-    /// Polls until `condition` holds or `seconds` pass.
-    private func eventually(within seconds: Double = 3, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = monotonicSeconds() + seconds
-        while !condition() {
-            guard monotonicSeconds() < deadline else { return false }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return true
-    }
-
     @Test func refusesConnectionsOverTheCap() async throws {
         var configuration = HTTPServer.Configuration.testing
         configuration.maxConnections = 2
@@ -91,7 +81,45 @@ import Darwin
         await server.shutdown(grace: .milliseconds(300))
         let elapsed = monotonicSeconds() - start
         #expect(elapsed >= 0.25 && elapsed < 2, "shutdown took \(elapsed) s")
-        #expect(try await client.readToEnd().isEmpty)
+        // Cut off, but answered: a request accepted is never left without a response.
+        let response = try await client.readResponse()
+        #expect(response.status == 503)
+        #expect(response.errorCode == "shutting_down")
+        #expect(response.header("Connection") == "close")
+        #expect(await client.waitForClose())
+    }
+
+    @Test func announcesTheDrainBeforeClosingTheListener() async throws {
+        var configuration = HTTPServer.Configuration.testing
+        configuration.keepAliveTimeout = .seconds(30)
+        let server = HTTPServer(configuration: configuration, responder: TestResponder())
+        let port = try server.start()
+        let reused = try RawClient(port: port)
+        await reused.send(get("/"))
+        #expect(try await reused.readResponse().header("Connection") == nil)
+
+        let start = monotonicSeconds()
+        let shutdown = Task { await server.shutdown(announce: .milliseconds(800), grace: .seconds(5)) }
+        try await Task.sleep(for: .milliseconds(100))
+
+        // Within the announcement the listener still accepts, and every answer
+        // (on a new connection, and on a reused keep-alive one) says it closes.
+        let late = try RawClient(port: port)
+        await late.send(get("/"))
+        let lateResponse = try await late.readResponse()
+        #expect(lateResponse.status == 200)
+        #expect(lateResponse.header("Connection") == "close")
+        #expect(await late.waitForClose())
+        await reused.send(get("/"))
+        let reusedResponse = try await reused.readResponse()
+        #expect(reusedResponse.status == 200)
+        #expect(reusedResponse.header("Connection") == "close")
+        #expect(await reused.waitForClose())
+
+        await shutdown.value
+        let elapsed = monotonicSeconds() - start
+        #expect(elapsed >= 0.75 && elapsed < 3, "shutdown returned after \(elapsed) s")
+        #expect(throws: ClientError.self) { try RawClient(port: port) }
     }
 
     @Test func waitUntilStoppedReturnsAfterShutdown() async throws {

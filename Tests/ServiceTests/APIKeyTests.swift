@@ -126,6 +126,29 @@ import Service
         }
     }
 
+    @Test func theKeyIsCheckedOnTheHeadBeforeAnyBodyIsRead() async throws {
+        try await withKeyFileAsync("head-key\n") { path in
+            let keys = try APIKeys(path: path)
+            try await withService(load: false, configure: { $0.apiKeys = keys }) { service, port in
+                // The decision is the same `authorize` the service applies in `respond`.
+                #expect(service.screen(head: HTTPRequest(method: "POST", target: "/predict"))?.status.code == 401)
+                #expect(service.screen(head: HTTPRequest(method: "POST", target: "/predict",
+                                                         headers: ["Authorization": "Bearer head-key"])) == nil)
+                #expect(service.screen(head: HTTPRequest(method: "GET", target: "/healthz")) == nil)
+
+                // Over the wire: 401 at once, never `100 Continue`, then the connection closes.
+                let client = try WireClient(port: port)
+                await client.send(request("POST", "/predict?model=vgg16_small",
+                                          headers: [("Content-Length", "200000"), ("Expect", "100-continue")]))
+                let response = try await client.read()
+                #expect(response.status == 401)
+                #expect(response.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
+                #expect(response.header("Connection") == "close")
+                #expect(await client.closes())
+            }
+        }
+    }
+
     private func withKeyFileAsync(_ text: String, _ body: (String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apikeys-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

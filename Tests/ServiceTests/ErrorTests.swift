@@ -1,4 +1,7 @@
 import Foundation
+import HTTP
+import Models
+import Service
 import Testing
 
 /// One bad request and the answer it must get.
@@ -78,6 +81,46 @@ private let badRequests: [BadRequest] = [
             let object = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: [String: String]]
             #expect(object?["error"]?.keys.sorted() == ["code", "message"])
             #expect(object?["error"]?["message"]?.isEmpty == false)
+        }
+    }
+
+    @Test func quotesOnlyAShortPrefixOfClientInput() async throws {
+        // 1500 characters: near the test server's 2048-byte target limit, far past the
+        // 64 a message may quote.
+        let long = String(repeating: "m", count: 1500)
+        let requests = [
+            request("GET", "/models/" + long),
+            request("GET", "/" + long),
+            request("POST", "/predict?model=" + long, headers: [("Content-Type", "image/png")], body: png),
+            request("POST", "/predict?model=vgg16_small&" + long + "=1", headers: [("Content-Type", "image/png")], body: png),
+            request("POST", "/predict?model=vgg16_small&top=" + long, headers: [("Content-Type", "image/png")], body: png),
+            request("POST", "/predict?model=vgg16_small", headers: [("Content-Type", long)], body: png),
+        ]
+        try await withSharedService { port in
+            for bytes in requests {
+                let reply = try await WireClient(port: port).exchange(bytes)
+                #expect((400..<500).contains(reply.status), "\(reply.text.prefix(200))")
+                #expect(reply.text.count < 600, "echoed \(reply.text.count) characters")
+                #expect(reply.text.contains("…' (1"), "\(reply.text.prefix(200))")
+            }
+        }
+    }
+
+    @Test func quotingCutsLongTextAndKeepsShortText() {
+        #expect(ClientText.quoted("vgg16") == "'vgg16'")
+        let exact = String(repeating: "é", count: ClientText.quoteLimit)
+        #expect(ClientText.quoted(exact) == "'\(exact)'")
+        let long = exact + "x"
+        #expect(ClientText.quoted(long) == "'\(exact)…' (\(long.utf8.count) bytes)")
+    }
+
+    @Test func optionsAsteriskDescribesTheServer() async throws {
+        try await withSharedService { port in
+            let reply = try await WireClient(port: port).exchange(request("OPTIONS", "*"))
+            #expect(reply.status == 200)
+            #expect(reply.header("Allow") == "GET, HEAD, POST, OPTIONS")
+            #expect(reply.header("Content-Length") == "0")
+            #expect(reply.body.isEmpty)
         }
     }
 

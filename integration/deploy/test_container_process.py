@@ -119,8 +119,8 @@ def test_pid_1_on_a_read_only_root_serves_reloads_and_drains(contained):
         time.sleep(0.05)
     assert predict(url, KEY_2) == 200 and predict(url, KEY_1) == 401
 
-    # SIGTERM to PID 1 (`docker stop`, the kubelet): a drain and a clean exit, well within
-    # the 30 s grace period of the manifests.
+    # SIGTERM to PID 1 (`docker stop`, the kubelet): a drain (5 s of announcement, nothing
+    # in flight) and a clean exit, well within the grace periods of the manifests.
     began = time.monotonic()
     os.kill(server_pid, signal.SIGTERM)
     code = process.wait(timeout=30)

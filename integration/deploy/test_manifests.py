@@ -27,7 +27,8 @@ OVERLAYS = ["base", "overlays/production"]
 # newest the validator knows.
 KUBERNETES_VERSIONS = ["1.30.0", "1.37.0"]
 SERVE_FLAGS = {"--host", "--port", "--models-dir", "--workers", "--threads", "--queue", "--timeout",
-               "--max-body-mb", "--max-image-megapixels", "--connections", "--tls-cert", "--tls-key",
+               "--max-body-mb", "--max-image-megapixels", "--connections", "--connections-per-address",
+               "--body-timeout", "--min-body-rate", "--drain-announce", "--drain-grace", "--tls-cert", "--tls-key",
                "--api-key-file", "--protect-all"}
 
 
@@ -234,10 +235,14 @@ def test_probes_resources_and_security(rendered):
         assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False
         assert sc["capabilities"]["drop"] == ["ALL"]
         assert each["resources"]["limits"]["memory"]
-    # The grace period covers preStop, the server's 10 s drain and the queued jobs.
+    # The grace period covers preStop, the server's announcement and its drain, which
+    # itself is at least the request timeout.
     pre_stop = c["lifecycle"]["preStop"]["exec"]["command"]
     assert pre_stop[0] == "sleep"
-    assert spec["terminationGracePeriodSeconds"] >= int(pre_stop[1]) + 10 + 10
+    configmap = one(objects, "ConfigMap")["data"]
+    announce, grace = int(configmap["GRADCAM_DRAIN_ANNOUNCE"]), int(configmap["GRADCAM_DRAIN_GRACE"])
+    assert grace >= int(configmap["GRADCAM_TIMEOUT"])
+    assert spec["terminationGracePeriodSeconds"] > int(pre_stop[1]) + announce + grace
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
     assert mounts["/etc/gradcam/api-keys"]["readOnly"] is True
     secret = {v["name"]: v for v in spec["volumes"]}["api-keys"]["secret"]
@@ -320,7 +325,12 @@ def test_compose_file_is_valid_and_consistent(tmp_path):
     for service in (server, models):
         assert service["user"] == "10001:10001" and service["read_only"] is True and service["cap_drop"] == ["ALL"]
     assert server["ports"][0]["target"] == 8080 and server["ports"][0]["published"] == "8080"
-    assert server["stop_grace_period"] == "30s"
+    announce, grace = int(f["--drain-announce"]), int(f["--drain-grace"])
+    assert grace >= int(f["--timeout"])
+    # `docker compose config` normalizes 80s to 1m20s.
+    period = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", server["stop_grace_period"])
+    assert period, server["stop_grace_period"]
+    assert int(period[1] or 0) * 60 + int(period[2] or 0) > announce + grace
 
 
 def test_compose_refuses_to_run_without_an_api_key_file(tmp_path):

@@ -39,20 +39,32 @@ final class RawClient: @unchecked Sendable {
     let fd: Int32
     private var received: [UInt8] = []
 
-    /// Connects to 127.0.0.1:`port`; reads give up after `timeout` seconds.
-    init(port: Int, timeout: Double = 5) throws {
+    /// Connects to 127.0.0.1:`port` from `source` (another loopback address, such as
+    /// 127.0.0.2, stands for another client host); reads give up after `timeout` seconds.
+    init(port: Int, source: String = "127.0.0.1", timeout: Double = 5) throws {
         // `fd` is set only on success: a throwing init that had set every property
         // would also run `deinit`, closing the descriptor a second time.
-        fd = try Self.openConnection(port: port)
+        fd = try Self.openConnection(port: port, source: source)
         setTimeout(timeout)
     }
 
-    private static func openConnection(port: Int) throws -> Int32 {
+    private static func openConnection(port: Int, source: String) throws -> Int32 {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            let code = errno
+            close(descriptor)
+            throw ClientError.connectFailed(code)
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -70,12 +82,12 @@ final class RawClient: @unchecked Sendable {
         // Connecting to a port nobody listens on can, rarely, pick that same port as
         // its own source port and connect to itself (TCP simultaneous open). That is
         // a refusal too.
-        var local = sockaddr_in()
+        var connected = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &local) {
+        _ = withUnsafeMutablePointer(to: &connected) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
-        guard Int(UInt16(bigEndian: local.sin_port)) != port else {
+        guard Int(UInt16(bigEndian: connected.sin_port)) != port else {
             close(descriptor)
             throw ClientError.connectFailed(ECONNREFUSED)
         }
@@ -89,6 +101,12 @@ final class RawClient: @unchecked Sendable {
     func setTimeout(_ seconds: Double) {
         var value = timeval(tv_sec: .init(seconds), tv_usec: .init((seconds - seconds.rounded(.down)) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Makes the close in `deinit` abortive: a reset instead of an orderly FIN.
+    func resetOnClose() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
     }
 
     /// Sends everything; `false` if the server has already gone.

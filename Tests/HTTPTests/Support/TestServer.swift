@@ -97,3 +97,13 @@ func monotonicSeconds() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
+
+/// Polls until `condition` holds or `seconds` pass.
+func eventually(within seconds: Double = 3, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = monotonicSeconds() + seconds
+    while !condition() {
+        guard monotonicSeconds() < deadline else { return false }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return true
+}
