@@ -14,7 +14,11 @@ import Synchronization
 ///
 /// One request is processed at a time. While the responder works, the connection
 /// stops reading, so pipelined requests wait in the buffer and the kernel (which
-/// pushes back on a client that sends too much), and are answered in order.
+/// pushes back on a client that sends too much), and are answered in order. It still
+/// watches the socket, without reading it: when the client hangs up (end of stream or
+/// a reset) before its answer, the responder's task is cancelled, so the work done for
+/// nobody stops (as Go's server cancels a request's context). The answer is still
+/// written if it comes, for a client that only half-closed.
 ///
 /// The Dispatch sources' lifecycle, in the only order it can happen (every step on
 /// `queue`, so no two overlap):
@@ -95,6 +99,12 @@ final class Connection: @unchecked Sendable {
     private var lingerBytesDiscarded = 0
 
     private var requestsServed = 0
+    /// The responder's task for the request being answered.
+    private var responseTask: Task<Void, Never>?
+    /// While responding: whether the socket is still watched for the client hanging up.
+    /// It stops once the client is seen to hang up or to send more (bytes waiting make
+    /// the socket readable for as long as they wait: they are read after the answer).
+    private var watchingForHangUp = false
     private var currentHead: RequestHead?
     private var closeAfterResponse = false
     /// Set at the start of a graceful shutdown: every response from then on says
@@ -204,6 +214,23 @@ final class Connection: @unchecked Sendable {
         if wantsInput && readInterest == readiness {
             readInput()
         }
+        if watchingForHangUp && readiness == .readable {
+            checkForHangUp()
+        }
+    }
+
+    /// While responding: cancels the responder's task if the client has hung up.
+    private func checkForHangUp() {
+        switch Socket.peerActivity(transport.fileDescriptor) {
+        case .quiet:
+            return
+        case .sentData:
+            watchingForHangUp = false
+        case .hungUp:
+            watchingForHangUp = false
+            responseTask?.cancel()
+        }
+        updateSources()
     }
 
     private func readInput() {
@@ -328,9 +355,10 @@ final class Connection: @unchecked Sendable {
         state = .responding
         readDeadline = nil
         updateTimer()
+        watchingForHangUp = true
         updateSources()
         let responder = self.responder
-        Task {
+        responseTask = Task {
             let response = await responder.respond(to: request)
             self.queue.async { self.deliver(response) }
         }
@@ -344,6 +372,8 @@ final class Connection: @unchecked Sendable {
             closeAfterResponse ? .close : head.version == .http1_0 ? .keepAliveHTTP10 : .keepAlive
         let headOnly = head.method == "HEAD"
         state = .writing
+        responseTask = nil
+        watchingForHangUp = false
         if let bytes = ResponseSerializer.serialize(response, headOnly: headOnly, persistence: persistence) {
             enqueue(bytes)
         } else {
@@ -455,6 +485,8 @@ final class Connection: @unchecked Sendable {
         guard state != .closed else { return }
         state = .closed
         idleSince.store(0, ordering: .relaxed)
+        responseTask?.cancel()  // Whatever it computes can no longer be sent.
+        responseTask = nil
         timer.cancel()
         readSource.cancel()
         writeSource.cancel()
@@ -538,6 +570,7 @@ final class Connection: @unchecked Sendable {
         let reading = wantsInput
         let writing = hasOutput
         let wantReadable = (reading && readInterest == .readable) || (writing && writeInterest == .readable)
+            || (state == .responding && watchingForHangUp)
         let wantWritable = (reading && readInterest == .writable) || (writing && writeInterest == .writable)
         if wantReadable != readSourceArmed {
             wantReadable ? readSource.resume() : readSource.suspend()

@@ -130,6 +130,26 @@ enum Socket {
         recv(fd, buffer.baseAddress, buffer.count, 0)
     }
 
+    /// What the peer of a connected socket has done, seen without consuming anything.
+    enum PeerActivity: Equatable {
+        /// Nothing to read yet.
+        case quiet
+        /// Bytes are waiting (a pipelined request, or TLS records).
+        case sentData
+        /// The peer closed its sending side (end of stream) or the connection failed.
+        case hungUp
+    }
+
+    /// Peeks at one byte (`recv` with `MSG_PEEK`; the socket is non-blocking) to tell a
+    /// peer that has gone from one that is waiting or sending more.
+    static func peerActivity(_ fd: Int32) -> PeerActivity {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK))
+        if n > 0 { return .sentData }
+        if n == 0 { return .hungUp }
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? .quiet : .hungUp
+    }
+
     static func shutdownOutput(_ fd: Int32) {
         _ = shutdown(fd, Int32(SHUT_WR))
     }

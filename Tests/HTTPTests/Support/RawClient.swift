@@ -109,6 +109,12 @@ final class RawClient: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
     }
 
+    /// Closes the sending side only (a FIN): the client has said all it will say, and
+    /// may still read.
+    func closeSending() {
+        _ = shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Sends everything; `false` if the server has already gone.
     @discardableResult
     func send(_ bytes: [UInt8]) async -> Bool {
