@@ -69,3 +69,40 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+// Fuzzing: libFuzzer targets in `Fuzz/`, declared only when GRADCAM_FUZZ=1 (`script/fuzz` sets it),
+// so ordinary builds, tests and the release binary are untouched by the sanitizer flags.
+if Context.environment["GRADCAM_FUZZ"] == "1" {
+    // What each fuzz target drives, through the same entry points the service uses.
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzHTTPParser", ["HTTP"]),
+        ("FuzzChunked", ["HTTP"]),
+        ("FuzzMultipart", ["HTTP"]),
+        ("FuzzURLEncoding", ["HTTP"]),
+        ("FuzzImage", ["Imaging"]),
+        ("FuzzONNX", ["ONNX"]),
+        ("FuzzManifest", ["Models"]),
+    ]
+    // Coverage feedback and AddressSanitizer on every Swift module of this package; internal
+    // parsers (RequestParser, ChunkedDecoder) are reached with `@testable import`.
+    let swiftFuzz = SwiftSetting.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])
+    // The C codecs get AddressSanitizer and UndefinedBehaviorSanitizer, and undefined behaviour
+    // aborts (a report alone would not count as a crash).
+    let cFuzz = CSetting.unsafeFlags(["-fsanitize=fuzzer-no-link,address,undefined", "-fno-sanitize-recover=undefined"])
+    for target in package.targets where target.type == .regular {
+        target.swiftSettings = (target.swiftSettings ?? []) + [swiftFuzz]
+        target.cSettings = (target.cSettings ?? []) + [cFuzz]
+    }
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support", swiftSettings: [swiftFuzz]))
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: name,
+            dependencies: dependencies + ["FuzzSupport"],
+            path: "Fuzz/\(name)",
+            swiftSettings: [swiftFuzz],
+            // AddressSanitizer's runtime carries the UndefinedBehaviorSanitizer handlers too
+            // (swiftc has no `-sanitize=undefined` on Linux).
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
+        ))
+    }
+}
+

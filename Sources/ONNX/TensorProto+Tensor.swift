@@ -14,7 +14,7 @@ extension Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw ONNXError.unsupportedTensor(name: name, reason: "negative dimension in \(shape)")
         }
-        let count = shape.reduce(1, *)
+        let count = try Self.elementCount(shape, name: name)
         let type = Onnx_TensorProto.DataType(rawValue: Int(proto.dataType)) ?? .undefined
 
         if proto.dataLocation == .external {
@@ -22,15 +22,15 @@ extension Tensor {
                 throw ONNXError.externalData(tensor: name, reason: "external data is only allowed for model files")
             }
             let data = try ExternalData.read(proto, directory: directory)
-            self = try data.withUnsafeBytes { try Tensor.decode(rawBytes: $0, type: type, shape: shape, name: name) }
+            self = try data.withUnsafeBytes { try Tensor.decode(rawBytes: $0, type: type, shape: shape, count: count, name: name) }
             return
         }
         if let raw {
-            self = try Tensor.decode(rawBytes: raw, type: type, shape: shape, name: name)
+            self = try Tensor.decode(rawBytes: raw, type: type, shape: shape, count: count, name: name)
             return
         }
         if proto.hasRawData {
-            self = try proto.rawData.withUnsafeBytes { try Tensor.decode(rawBytes: $0, type: type, shape: shape, name: name) }
+            self = try proto.rawData.withUnsafeBytes { try Tensor.decode(rawBytes: $0, type: type, shape: shape, count: count, name: name) }
             return
         }
         func check(_ n: Int) throws {
@@ -67,17 +67,32 @@ extension Tensor {
 
     static let supportedTypes = "float, double, float16 (as float32); int8...int64, uint8...uint64 (as int64); bool"
 
-    /// Decodes little-endian `raw_data` bytes of `type`.
+    /// The number of elements of `shape`, multiplied in order with overflow checked: the
+    /// dimensions come from the file, and the engine later multiplies the same ones in the
+    /// same order unchecked, so a shape accepted here cannot overflow there.
+    private static func elementCount(_ shape: [Int], name: String) throws -> Int {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else {
+                throw ONNXError.unsupportedTensor(name: name, reason: "shape \(shape) has more elements than \(Int.max)")
+            }
+            count = product
+        }
+        return count
+    }
+
+    /// Decodes little-endian `raw_data` bytes of `type` into `count` elements of `shape`.
     private static func decode(
-        rawBytes: UnsafeRawBufferPointer, type: Onnx_TensorProto.DataType, shape: [Int], name: String
+        rawBytes: UnsafeRawBufferPointer, type: Onnx_TensorProto.DataType, shape: [Int], count: Int, name: String
     ) throws -> Tensor {
-        let count = shape.reduce(1, *)
         func load<T: FixedWidthInteger>(_: T.Type) throws -> [Int64] {
             try expect(MemoryLayout<T>.size)
             return (0..<count).map { Int64(T(littleEndian: rawBytes.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self))) }
         }
         func expect(_ size: Int) throws {
-            guard rawBytes.count == count * size else {
+            let (expected, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, rawBytes.count == expected else {
                 throw ONNXError.unsupportedTensor(name: name, reason: "\(rawBytes.count) bytes of data for \(count) values of \(size) bytes (shape \(shape))")
             }
         }
