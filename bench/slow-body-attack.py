@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Normal-request latency while slow-body clients attack (tracker issue 11, finding 4).
 
-Usage: bench/slow-body-attack.py BINARY [--attackers 1100] [--seconds 20] [-- SERVE-ARGS]
+Usage: bench/slow-body-attack.py BINARY [--attackers 1100] [--sources 1] [--seconds 20] [-- SERVE-ARGS]
 
-Starts BINARY (`gradcam serve`) on loopback. ATTACKERS connections from 127.0.0.2 each
+Starts BINARY (`gradcam serve`) on loopback. ATTACKERS connections, spread evenly over
+SOURCES addresses from 127.0.0.2 up (one host, or a botnet that the per-address cap does
+not stop), each
 send a POST head announcing a 1 MB body, then one body byte every 5 s, reconnecting
 1 s after the server answers or closes them (an attacker keeps the pressure on; the
 pause keeps this a slow-body attack rather than a connect flood). The attackers run
@@ -25,14 +27,14 @@ from server_process import Server, own_arguments, serve_arguments, percentile, r
 HEAD = b"POST /predict?model=shapes-alexnet HTTP/1.1\r\nHost: bench\r\nContent-Type: image/png\r\nContent-Length: 1000000\r\n\r\n"
 
 
-async def attacker(port, stop, open_count):
+async def attacker(port, source, stop, open_count):
     first = True
     while not stop.is_set():
         if not first:
             await asyncio.sleep(1)
         first = False
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=("127.0.0.2", 0))
+            reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
         except OSError:
             await asyncio.sleep(0.5)
             continue
@@ -54,14 +56,16 @@ async def attacker(port, stop, open_count):
             writer.close()
 
 
-def attack(port, count, seconds, report):
-    """The child process: `count` attackers for `seconds`; reports how many were open at the end."""
+def attack(port, count, sources, seconds, report):
+    """The child process: `count` attackers over `sources` addresses for `seconds`; reports how
+    many were open at the end."""
     raise_file_limit()
 
     async def run():
         stop = asyncio.Event()
         open_count = [0]
-        tasks = [asyncio.create_task(attacker(port, stop, open_count)) for _ in range(count)]
+        tasks = [asyncio.create_task(attacker(port, f"127.0.0.{2 + i % sources}", stop, open_count))
+                 for i in range(count)]
         await asyncio.sleep(seconds)
         report.put(open_count[0])
         stop.set()
@@ -91,7 +95,8 @@ async def normal_request(port):
 async def main(arguments):
     server = Server(arguments.binary, arguments.serve)
     report = multiprocessing.Queue()
-    attackers = multiprocessing.Process(target=attack, args=(server.port, arguments.attackers, arguments.seconds + 5, report))
+    attackers = multiprocessing.Process(target=attack, args=(server.port, arguments.attackers, arguments.sources,
+                                                                     arguments.seconds + 5, report))
     try:
         attackers.start()
         await asyncio.sleep(5)  # Every attacker connected and past its head.
@@ -111,7 +116,8 @@ async def main(arguments):
             attackers.kill()
         server.stop()
     print(json.dumps({
-        "binary": arguments.binary, "attackers": arguments.attackers, "seconds": arguments.seconds,
+        "binary": arguments.binary, "attackers": arguments.attackers, "sources": arguments.sources,
+        "seconds": arguments.seconds,
         "requests": len(latencies) + sum(failures.values()), "answered": len(latencies), "failures": failures,
         "p50_ms": round(percentile(latencies, 0.5), 2) if latencies else None,
         "p99_ms": round(percentile(latencies, 0.99), 2) if latencies else None,
@@ -123,6 +129,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("binary")
     parser.add_argument("--attackers", type=int, default=1100)
+    parser.add_argument("--sources", type=int, default=1, choices=range(1, 250), metavar="1..249")
     parser.add_argument("--seconds", type=float, default=20)
     parsed = parser.parse_args(own_arguments())
     parsed.serve = serve_arguments()
