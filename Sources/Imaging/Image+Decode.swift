@@ -8,6 +8,10 @@ extension Image {
     /// decoded reduced (see `decode`), so a request's decoded pixels stay within it.
     public static let defaultDecodePixelBudget = 16_777_216
 
+    /// The longest PNG side decoded unreduced (see CCODECS_MAX_UNREDUCED_SIDE): resampling
+    /// tables grow with the side, so a longer one is box-reduced as it is read.
+    public static let maxUnreducedSide = Int(CCODECS_MAX_UNREDUCED_SIDE)
+
     /// Scans x declared pixels a JPEG may ask for (see CCODECS_JPEG_SCAN_PIXEL_BUDGET).
     public static let jpegScanPixelBudget = Int(CCODECS_JPEG_SCAN_PIXEL_BUDGET)
 
