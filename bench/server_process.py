@@ -1,6 +1,6 @@
 """Starts `gradcam serve` on a free loopback port for the bench scripts, and stops it.
 
-Shared by bench/slow-body-attack.py and bench/drain.py. Raises the open-file limit
+Shared by bench/slow_body_attack.py and bench/drain.py. Raises the open-file limit
 first (each connection is a descriptor on both ends).
 """
 import resource

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Normal-request latency while slow-body clients attack (tracker issue 11, finding 4).
 
-Usage: bench/slow-body-attack.py BINARY [--attackers 1100] [--sources 1] [--seconds 20] [-- SERVE-ARGS]
+Usage: bench/slow_body_attack.py BINARY [--attackers 1100] [--sources 1] [--seconds 20] [-- SERVE-ARGS]
 
 Starts BINARY (`gradcam serve`) on loopback. ATTACKERS connections, spread evenly over
 SOURCES addresses from 127.0.0.2 up (one host, or a botnet that the per-address cap does
