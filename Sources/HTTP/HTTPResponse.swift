@@ -43,26 +43,20 @@ public struct HTTPResponse: Sendable {
     /// The server renders its own errors (400, 413, 431, ...) this way, and the
     /// application should too, so that clients parse a single shape.
     public static func error(status: HTTPStatus, code: String, message: String) -> HTTPResponse {
-        let body = #"{"error":{"code":"# + jsonQuoted(code) + #","message":"# + jsonQuoted(message) + "}}"
-        return json(bytes: Array(body.utf8), status: status)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Two strings cannot fail to encode.
+        let body = (try? encoder.encode(ErrorDocument(error: .init(code: code, message: message)))).map(Array.init) ?? []
+        return json(bytes: body, status: status)
     }
 }
 
-/// `text` as a JSON string literal, quotes included (RFC 8259 §7).
-func jsonQuoted(_ text: String) -> String {
-    var output = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": output += "\\\""
-        case "\\": output += "\\\\"
-        case "\n": output += "\\n"
-        case "\r": output += "\\r"
-        case "\t": output += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: output.unicodeScalars.append(scalar)
-        }
+/// The body of every error response.
+private struct ErrorDocument: Encodable {
+    struct Detail: Encodable {
+        let code: String
+        let message: String
     }
-    return output + "\""
+
+    let error: Detail
 }

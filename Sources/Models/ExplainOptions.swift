@@ -22,6 +22,15 @@ public struct ExplainOptions: Sendable {
     public static let defaultMaxSide = 4096
     /// Accepted `maxSide` values, within what the PNG writer takes (`Image.maxPNGSide`).
     public static let maxSideRange = 1...16384
+    /// Accepted `top` values (predictions listed), for explanations and predictions alike.
+    public static let topRange = 1...1000
+
+    /// Checks a `top` value; the message says what is accepted.
+    public static func validate(top: Int) throws(ModelError) {
+        guard topRange.contains(top) else {
+            throw .invalidRequest("top must be between \(topRange.lowerBound) and \(topRange.upperBound), got \(top)")
+        }
+    }
 
     public init() {}
 
@@ -30,7 +39,7 @@ public struct ExplainOptions: Sendable {
         guard alpha >= 0 && alpha <= 1 && alpha.isFinite else {
             throw .invalidRequest("alpha must be between 0 and 1, got \(alpha)")
         }
-        guard (1...1000).contains(top) else { throw .invalidRequest("top must be between 1 and 1000, got \(top)") }
+        try Self.validate(top: top)
         guard classes.count <= 64 else { throw .invalidRequest("at most 64 classes per request, got \(classes.count)") }
         guard layers.count <= 16 else { throw .invalidRequest("at most 16 layers per request, got \(layers.count)") }
         guard Self.maxSideRange.contains(maxSide) else {

@@ -13,7 +13,7 @@ public final class ExplainSession {
     private var explainers: [ObjectIdentifier: Explainer] = [:]
     private let clock = ContinuousClock()
 
-    public init(threads: Int = 1) {
+    public init(threads: Int) {
         self.threads = threads
     }
 
@@ -50,7 +50,7 @@ public final class ExplainSession {
             layers = try self.layers(model, options, in: explainable)
         }
         let classes = try ClassSelector.resolve(options.classes, labels: model.labels, model: model.name)
-        let explanation = try explainer(for: explainable, id: ObjectIdentifier(model), variant: options.dilate ? layers.last?.name : nil)
+        let explanation = try explainer(for: explainable, id: ObjectIdentifier(model), kept: !options.dilate)
             .explain(input, method: options.method, classes: classes.isEmpty ? nil : classes, layers: layers)
         timings.forward = explanation.timings.forward
         timings.backward = explanation.timings.backward
@@ -97,12 +97,12 @@ public final class ExplainSession {
 
     /// Top-`top` predictions for an encoded image.
     public func predict(_ bytes: [UInt8], model: LoadedModel, top: Int) throws -> (PredictionDocument, PipelineTimings) {
-        guard (1...1000).contains(top) else { throw ModelError.invalidRequest("top must be between 1 and 1000, got \(top)") }
+        try ExplainOptions.validate(top: top)
         var timings = PipelineTimings()
         let (_, original, input) = try prepare(bytes, model: model, renderSide: nil, timings: &timings)
         try cancellation?.check()
         let start = clock.now
-        let logits = try explainer(for: model.explainable, id: ObjectIdentifier(model), variant: nil).predict(input)
+        let logits = try explainer(for: model.explainable, id: ObjectIdentifier(model), kept: true).predict(input)
         timings.forward = clock.now - start
         let predictions = Self.predictions(logits, scores: model.scores.scores(logits), labels: model.labels, top: top)
         return (PredictionDocument(model: model.name, image: ImageSize(width: original.width, height: original.height),
@@ -144,21 +144,22 @@ public final class ExplainSession {
         return (image, original, input)
     }
 
-    private func layers(_ model: LoadedModel, _ options: ExplainOptions, in explainable: ExplainableModel? = nil) throws -> [Layer] {
-        let names = options.layers
-        let source = explainable ?? model.explainable
-        guard !names.isEmpty else {
-            return [try source.layer(named: model.defaultLayer.name)]
+    /// The layers `options` names (the model's default when none), looked up in `explainable`
+    /// (the model, or its dilated variant).
+    private func layers(_ model: LoadedModel, _ options: ExplainOptions, in explainable: ExplainableModel) throws -> [Layer] {
+        guard !options.layers.isEmpty else {
+            return [try explainable.layer(named: model.defaultLayer.name)]
         }
-        return try names.map { try source.layer(named: $0, aliases: model.layerAliases) }
+        return try options.layers.map { try explainable.layer(named: $0, aliases: model.layerAliases) }
     }
 
-    /// The explainer of a model (or of its dilated variant at a layer), kept for its buffers.
-    /// A dilated variant's explainer is not kept: its buffers are many times larger.
-    private func explainer(for explainable: ExplainableModel, id: ObjectIdentifier, variant: String?) -> Explainer {
-        let explainer = variant == nil ? explainers[id] ?? Explainer(model: explainable, threads: threads)
-                                       : Explainer(model: explainable, threads: threads)
-        if variant == nil { explainers[id] = explainer }
+    /// The explainer of `explainable`, with the current request's cancellation. The model's own
+    /// explainer is `kept` (by `id`) for its buffers; a dilated variant's is not: its buffers are
+    /// many times larger.
+    private func explainer(for explainable: ExplainableModel, id: ObjectIdentifier, kept: Bool) -> Explainer {
+        let explainer = kept ? explainers[id] ?? Explainer(model: explainable, threads: threads)
+                             : Explainer(model: explainable, threads: threads)
+        if kept { explainers[id] = explainer }
         explainer.cancellation = cancellation
         return explainer
     }

@@ -22,7 +22,7 @@ public final class LoadedModel: Sendable {
     /// Dilated variants made so far, by layer name.
     private let dilatedVariants = Mutex<[String: ExplainableModel]>([:])
 
-    init(name: String, path: String, entry: Manifest.Entry?, imported: (graph: Graph, opset: Int, producer: String),
+    init(name: String, path: String, entry: Manifest.Entry?, opset: Int, producer: String,
          labels: [String]?, preprocessing: Preprocessing, explainable: ExplainableModel) throws(ModelError) {
         self.name = name
         self.path = path
@@ -34,8 +34,8 @@ public final class LoadedModel: Sendable {
         scores = entry?.scores ?? .softmax
         layerAliases = entry?.layerAliases ?? [:]
         self.explainable = explainable
-        opset = imported.opset
-        producer = imported.producer
+        self.opset = opset
+        self.producer = producer
         if let name = entry?.defaultLayer {
             do {
                 defaultLayer = try explainable.layer(named: name, aliases: layerAliases)
@@ -63,7 +63,7 @@ public final class LoadedModel: Sendable {
         } catch {
             throw ModelError.load(model: name, reason: "\(error)")
         }
-        try self.init(name: name, path: "", entry: nil, imported: (graph, 17, "gradcam"), labels: nil,
+        try self.init(name: name, path: "", entry: nil, opset: 17, producer: "gradcam", labels: nil,
                       preprocessing: preprocessing, explainable: explainable)
     }
 

@@ -104,7 +104,7 @@ public struct ModelRegistry: Sendable {
             labels = try Labels.load(path: labelsPath, expectedCount: explainable.classCount)
         }
         return try LoadedModel(name: modelName, path: path, entry: entry,
-                               imported: (imported.graph, imported.opset, imported.producer),
+                               opset: imported.opset, producer: imported.producer,
                                labels: labels, preprocessing: preprocessing, explainable: explainable)
     }
 }

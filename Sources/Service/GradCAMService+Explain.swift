@@ -68,7 +68,7 @@ extension GradCAMService {
         options.layers = p.list("layer")
         options.alpha = try p.float("alpha", in: 0...1) ?? options.alpha
         options.colormap = try p.choice("colormap", Colormap.allNames).flatMap { Colormap(name: $0) } ?? options.colormap
-        options.top = try p.int("top", in: 1...1000) ?? options.top
+        options.top = try p.int("top", in: ExplainOptions.topRange) ?? options.top
         options.dilate = try p.bool("dilate") ?? false
         options.maxSide = try p.int("max_side", in: ExplainOptions.maxSideRange) ?? options.maxSide
         return options
@@ -79,7 +79,7 @@ extension GradCAMService {
         let upload = try Upload(request)
         let p = try RequestParameters(request, accepted: Self.predictParameters, formFields: upload.fields)
         let model = try self.model(p)
-        let top = try p.int("top", in: 1...1000) ?? 5
+        let top = try p.int("top", in: ExplainOptions.topRange) ?? ExplainOptions().top
         let image = upload.image
         let (body, timing) = try await compute { session in
             let (document, timings) = try session.predict(image, model: model, top: top)

@@ -203,10 +203,3 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         return (result, serverTiming.joined(separator: ", "))
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
-    }
-}

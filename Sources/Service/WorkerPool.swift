@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Models
 import Tensor
 
@@ -88,7 +89,7 @@ public final class WorkerPool: @unchecked Sendable {
                     return
                 }
                 // Answer at the deadline even if the job is still running, and stop it.
-                DispatchQueue.global().asyncAfter(deadline: .now() + limit.timeInterval) { [self] in
+                DispatchQueue.global().asyncAfter(deadline: .now() + limit.dispatchInterval) { [self] in
                     cancellation.cancel(.deadline)
                     withdraw(cancellation)
                     once.resume(.failure(Failure.timedOut(after: limit)))
@@ -182,12 +183,5 @@ private final class Once<T: Sendable>: @unchecked Sendable {
             return continuation
         }
         pending?.resume(with: result)
-    }
-}
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

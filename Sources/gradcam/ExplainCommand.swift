@@ -4,8 +4,10 @@ import Foundation
 import Imaging
 import Models
 
-struct Explain: ParsableCommand {
+/// `gradcam explain` (named so as not to shadow the `Explain` module).
+struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "explain",
         abstract: "Explain a classification: a heatmap of where the model looks for a class.",
         discussion: """
             PNG output writes gradcam.png (the map over the image) into --output, and for the guided
@@ -92,7 +94,7 @@ struct Explain: ParsableCommand {
                 let name = classes.count == 1 ? "\(stem).png" : "\(stem)-\(cls).png"
                 let path = (output as NSString).appendingPathComponent(name)
                 guard FileManager.default.createFile(atPath: path, contents: Data(try image.pngData())) else {
-                    throw ValidationError("cannot write '\(path)'")
+                    throw CommandError("cannot write '\(path)'")
                 }
                 print("wrote \(path)")
             }

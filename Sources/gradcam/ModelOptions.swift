@@ -79,7 +79,7 @@ func loadModel(_ spec: String, modelsDirectory: String, overrides: Manifest.Prep
     let registry = try ModelRegistry(directory: modelsDirectory)
     guard let candidate = registry.candidates().first(where: { $0.name == spec }) else {
         if let missing = registry.missing().first(where: { $0.name == spec }) {
-            throw ValidationError("model '\(spec)' is described in the manifest but '\(missing.file)' is not in \(modelsDirectory); run models/fetch \(spec)")
+            throw CommandError("model '\(spec)' is described in the manifest but '\(missing.file)' is not in \(modelsDirectory); run models/fetch \(spec)")
         }
         throw ModelError.unknownModel(spec, available: registry.candidates().map(\.name))
     }
@@ -92,7 +92,7 @@ func loadModel(_ spec: String, modelsDirectory: String, overrides: Manifest.Prep
 func readInput(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
         let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
-        throw ValidationError("cannot read input image '\(path)': \(reason)")
+        throw CommandError("cannot read input image '\(path)': \(reason)")
     }
     return [UInt8](data)
 }

@@ -19,7 +19,8 @@ struct Predict: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func validate() throws {
-        guard (1...1000).contains(top) else { throw ValidationError("--top must be between 1 and 1000") }
+        let range = ExplainOptions.topRange
+        guard range.contains(top) else { throw ValidationError("--top must be between \(range.lowerBound) and \(range.upperBound)") }
     }
 
     func run() throws {

@@ -6,7 +6,7 @@ import Testing
 /// sources are resumed, suspended and cancelled, and its socket closed, must hold
 /// whatever the client does (see `Connection`). Bounded to a few seconds; run it under
 /// ThreadSanitizer (`swift build -Xswiftc -sanitize=thread`) to check the confinement.
-@Suite struct ConnectionChurnTests {
+@Suite(.timeLimit(.minutes(2))) struct ConnectionChurnTests {
     /// Where a client gives up on its connection.
     enum Drop: CaseIterable {
         case beforeTheFirstByte

@@ -2,7 +2,7 @@ import Testing
 @testable import HTTP
 
 /// Requests over real sockets: keep-alive, pipelining, bodies, 100-continue.
-@Suite struct HTTPServerTests {
+@Suite(.timeLimit(.minutes(2))) struct HTTPServerTests {
     @Test func keepsTheConnectionAliveAndSetsDateAndLength() async throws {
         try await withServer { _, port in
             let client = try RawClient(port: port)

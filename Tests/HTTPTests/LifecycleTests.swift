@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// Connection cap, graceful shutdown, vanished clients, signals.
-@Suite struct LifecycleTests {
+@Suite(.timeLimit(.minutes(2))) struct LifecycleTests {
     @Test func refusesConnectionsOverTheCap() async throws {
         var configuration = HTTPServer.Configuration.testing
         configuration.maxConnections = 2
@@ -124,11 +124,17 @@ import Darwin
 
     @Test func waitUntilStoppedReturnsAfterShutdown() async throws {
         let server = HTTPServer(configuration: .testing, responder: TestResponder())
-        try server.start()
+        let port = try server.start()
         let waiter = Task { await server.waitUntilStopped() }
         await server.shutdown()
-        await waiter.value
-        await server.shutdown()  // A second shutdown returns at once.
+        await waiter.value  // (the suite's time limit fails the test if it never returns)
+        #expect(throws: ClientError.self, "the port still accepts after the server stopped") {
+            _ = try RawClient(port: port)
+        }
+        let start = monotonicSeconds()
+        await server.shutdown()
+        #expect(monotonicSeconds() - start < 1, "a second shutdown returns at once")
+        #expect(server.connectionCount == 0)
     }
 
     @Test func survivesAClientThatVanishesMidResponse() async throws {

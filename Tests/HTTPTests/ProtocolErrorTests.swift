@@ -4,7 +4,7 @@ import Testing
 /// Malformed and over-limit requests over real sockets. Each must get its status
 /// with the JSON error shape and `Connection: close`, be closed, and leave the
 /// server answering the next client normally.
-@Suite struct ProtocolErrorTests {
+@Suite(.timeLimit(.minutes(2))) struct ProtocolErrorTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var request: String

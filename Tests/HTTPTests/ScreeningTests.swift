@@ -4,7 +4,7 @@ import Testing
 
 /// ``HTTPResponder/screen(head:)``: a request refused on its head is answered without
 /// its body being read or invited.
-@Suite struct ScreeningTests {
+@Suite(.timeLimit(.minutes(2))) struct ScreeningTests {
     /// Refuses every request without `X-Key: k` with 401; counts the requests that
     /// reach `respond`.
     final class KeyedResponder: HTTPResponder {

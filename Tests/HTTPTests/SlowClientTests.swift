@@ -4,7 +4,7 @@ import Testing
 /// The limits that keep slow or greedy clients from taking every connection slot:
 /// the body's overall deadline and minimum rate, the per-address cap, and eviction of
 /// idle keep-alive connections at the connection cap.
-@Suite struct SlowClientTests {
+@Suite(.timeLimit(.minutes(2))) struct SlowClientTests {
     /// Sends a POST head announcing 1000 body bytes, then a body byte every 200 ms
     /// (each well inside the 5 s idle timeout, which alone would let this go on for
     /// ever), and returns the server's answer and the seconds it took.

@@ -4,7 +4,7 @@ import Testing
 
 /// HTTPS end to end with a self-signed certificate made by the `openssl` CLI and
 /// clients `curl` and `openssl s_client`.
-@Suite(.enabled(if: toolExists("openssl") && toolExists("curl")))
+@Suite(.enabled(if: toolExists("openssl") && toolExists("curl")), .timeLimit(.minutes(2)))
 struct TLSTests {
     /// A fresh self-signed certificate for `localhost` and 127.0.0.1.
     private func makeCertificate() async throws -> TLSConfiguration {

@@ -2,7 +2,7 @@ import Testing
 @testable import HTTP
 
 /// Deadlines over real sockets, with the `.testing` timeouts of 800 ms.
-@Suite struct TimeoutTests {
+@Suite(.timeLimit(.minutes(2))) struct TimeoutTests {
     /// The longest the tests accept past a deadline on a loaded machine.
     static let slack = 1.5
 

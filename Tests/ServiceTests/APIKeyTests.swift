@@ -5,7 +5,7 @@ import Service
 
 /// The API key file and the `Authorization` check, without sockets (the end-to-end tests
 /// through `gradcam serve` are in integration/deploy/test_security.py).
-@Suite struct APIKeyTests {
+@Suite(.timeLimit(.minutes(2))) struct APIKeyTests {
     /// A key file in a fresh temporary directory, removed after `body`.
     private func withKeyFile(_ text: String, _ body: (String) throws -> Void) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apikeys-\(UUID().uuidString)")

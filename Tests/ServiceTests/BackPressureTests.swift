@@ -20,7 +20,7 @@ final class Blocker: Sendable {
 
 /// The worker pool as a client sees it: 503 with Retry-After when the queue is full, a
 /// 503 at the deadline rather than a hanging request, and metrics that count them.
-@Suite struct BackPressureTests {
+@Suite(.timeLimit(.minutes(2))) struct BackPressureTests {
     @Test func aFullQueueAnswers503WithRetryAfter() async throws {
         try await withService(configure: { $0.queueCapacity = 0 }) { service, port in
             let blocker = Blocker()

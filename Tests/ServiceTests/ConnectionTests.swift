@@ -4,7 +4,7 @@ import Testing
 /// The server's HTTP/1.1 behaviour and limits as the service's clients meet them:
 /// keep-alive, pipelining, chunked uploads, 100-continue, 400/413/431/408 and close,
 /// with the service answering a normal request after each.
-@Suite struct ConnectionTests {
+@Suite(.timeLimit(.minutes(2))) struct ConnectionTests {
     private static let predict = "/predict?model=vgg16_small&top=1"
 
     /// A normal `POST /predict` on a new connection succeeds.

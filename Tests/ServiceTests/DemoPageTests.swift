@@ -5,7 +5,7 @@ import Service
 
 /// The demo page's files (`/` and `/static/<file>`), without sockets: types, validators,
 /// 404 for other names, and no key needed for them even with `protectAll`.
-@Suite struct DemoPageTests {
+@Suite(.timeLimit(.minutes(2))) struct DemoPageTests {
     private func service(protectAll: Bool = false, keys path: String? = nil) throws -> GradCAMService {
         var settings = ServiceConfiguration(workers: 1, threadsPerWorker: 1)
         settings.modelsDirectory = FileManager.default.temporaryDirectory.path

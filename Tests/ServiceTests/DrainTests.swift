@@ -4,7 +4,7 @@ import Testing
 
 /// The service's side of a graceful shutdown (``GradCAMService/beginDrain()``):
 /// readiness fails at once, new work is refused from its head, the rest is answered.
-@Suite struct DrainTests {
+@Suite(.timeLimit(.minutes(2))) struct DrainTests {
     @Test func readinessFailsAndNewWorkIsRefusedOnceDraining() async throws {
         // No models loaded (loading them is slow): readiness says not_ready until the
         // drain, which takes precedence.

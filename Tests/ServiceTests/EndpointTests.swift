@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The GET endpoints, routing (404, 405) and readiness, over real sockets.
-@Suite struct EndpointTests {
+@Suite(.timeLimit(.minutes(2))) struct EndpointTests {
     @Test func healthAnswersBeforeTheModelsLoad() async throws {
         try await withService(load: false) { _, port in
             let reply = try await get(port, "/healthz")

@@ -70,7 +70,7 @@ private let badRequests: [BadRequest] = [
     .raw("PNG declaring 100000x100000", vgg, Fixture.hugePNG, 413, "image_too_large"),
 ]
 
-@Suite struct ErrorTests {
+@Suite(.timeLimit(.minutes(2))) struct ErrorTests {
     @Test(arguments: badRequests)
     func answersTheErrorThatNamesTheMistake(_ bad: BadRequest) async throws {
         try await withSharedService { port in

@@ -4,7 +4,7 @@ import Testing
 
 /// `POST /gradcam` and `POST /predict`: uploads, parameters, PNG headers, and the JSON
 /// documents being exactly those of the CLI's `ExplainSession`.
-@Suite struct ExplainEndpointTests {
+@Suite(.timeLimit(.minutes(2))) struct ExplainEndpointTests {
     @Test func answersAPNGOverlayAtTheImageSizeWithHeaders() async throws {
         try await withSharedService { port in
             let reply = try await post(port, "/gradcam?model=vgg16_small&class=3", form: Form(image: Fixture.png))

@@ -149,6 +149,18 @@ def test_bad_arguments_exit_non_zero_with_a_message_naming_what_is_accepted(grad
     assert message in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("args, usage", [
+    (["--model", "shapes-vgg", "--input", SAMPLE, "--method", "magic"], True),  # a usage mistake
+    (["--model", "shapes-vgg", "--input", "/nonexistent/image.png"], False),  # the work failed
+    (["--model", "nosuch", "--input", SAMPLE], False),
+    (["--model", "shapes-vgg", "--input", SAMPLE, "--output", "/proc/gradcam-cannot-write"], False),
+], ids=["bad-method", "missing-input", "unknown-model", "unwritable-output"])
+def test_only_usage_mistakes_print_the_usage(gradcam_bin, args, usage):
+    result = run(gradcam_bin, "explain", *args, ok=False)
+    assert result.returncode != 0
+    assert ("Usage:" in result.stderr) == usage, result.stderr
+
+
 @pytest.mark.parametrize("content, message", [
     (None, "no such file"),
     (b"", "empty"),

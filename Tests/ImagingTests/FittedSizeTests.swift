@@ -1,11 +1,6 @@
 import Testing
 @testable import Imaging
 
-@Test func imageHoldsThreeBytesPerPixel() {
-    let image = Image(width: 2, height: 1, pixels: [1, 2, 3, 4, 5, 6])
-    #expect(image.pixels.count == image.width * image.height * 3)
-}
-
 /// `Image.fittedSize`: the longest side brought down to the limit, aspect kept.
 @Suite struct FittedSizeTests {
     @Test func largerImagesShrinkToTheLimit() {
