@@ -1,7 +1,15 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// Layers point one way: gradcam -> Service -> (HTTP, Explain -> ONNX -> Tensor, Imaging).
+/// Layers point one way (every module a target imports is declared):
+///
+///     gradcam -> Service -> HTTP -> COpenSSL
+///                        -> Pipeline -> Models -> ONNX -> Tensor -> CBLAS, CKernels
+///                                              -> Explain -> Tensor, Imaging -> CCodecs -> CJPEG, CPNG
+///
+/// Tensor is the engine, ONNX reads models into it, Explain computes maps from it, Imaging
+/// decodes and draws images, Models loads and describes models, Pipeline runs one request
+/// end to end, HTTP knows nothing of the application, Service joins HTTP to the pipeline.
 let package = Package(
     name: "gradcam-server",
     platforms: [.macOS(.v14)],
@@ -30,8 +38,11 @@ let package = Package(
         // Explanations: methods over activations and gradients, layers, graph surgery.
         .target(name: "Explain", dependencies: ["Tensor", "Imaging"]),
 
-        // Models: the manifest, the registry, preprocessing and the explanation document.
-        .target(name: "Models", dependencies: ["Explain", "ONNX", "Imaging", "COpenSSL"]),
+        // Models: loading (the manifest, the registry, checksums, labels, preprocessing).
+        .target(name: "Models", dependencies: ["Explain", "ONNX", "Imaging", "Tensor", "COpenSSL"]),
+
+        // Pipeline: one request end to end (decode, explain, the JSON document, rendering).
+        .target(name: "Pipeline", dependencies: ["Models", "Explain", "Imaging", "Tensor"]),
 
         // Imaging: codecs in C (the only setjmp), the rest in Swift.
         .target(name: "CCodecs", dependencies: ["CJPEG", "CPNG"]),
@@ -43,7 +54,7 @@ let package = Package(
         // The service: routes, worker pool, metrics; openapi.yaml and the demo page compiled in.
         .target(
             name: "Service",
-            dependencies: ["HTTP", "Models", "Explain", "Imaging", "COpenSSL"],
+            dependencies: ["HTTP", "Pipeline", "Models", "Explain", "Imaging", "Tensor", "COpenSSL"],
             exclude: ["Web"],
             plugins: ["EmbedFiles"]
         ),
@@ -54,15 +65,19 @@ let package = Package(
         .target(name: "CMalloc"),
         .executableTarget(
             name: "gradcam",
-            dependencies: ["CMalloc", "Service", "Models", "Explain", "Imaging", "HTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "CMalloc", "Service", "Pipeline", "Models", "Explain", "Imaging", "Tensor", "HTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         // Tests.
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Tensor"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Explain", "Imaging"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Models"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Imaging"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Explain", "Imaging"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
     ],

@@ -3,6 +3,7 @@ import Foundation
 import HTTP
 import Imaging
 import Models
+import Pipeline
 
 extension GradCAMService {
     static let explainParameters: Set<String> = ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate", "max_side"]

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Models
+import Pipeline
 
 /// The application as the HTTP server sees it: routes, model registry, worker pool and
 /// metrics. Callable without sockets (`respond(to:)`), which is how its tests drive it.

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import Models
+import Pipeline
 import Tensor
 
 /// Compute workers: threads that each own an `ExplainSession` (its buffers) and share the

@@ -3,6 +3,7 @@ import Explain
 import Foundation
 import Imaging
 import Models
+import Pipeline
 import Tensor
 
 struct Bench: ParsableCommand {

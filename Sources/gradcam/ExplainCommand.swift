@@ -3,6 +3,7 @@ import Explain
 import Foundation
 import Imaging
 import Models
+import Pipeline
 
 /// `gradcam explain` (named so as not to shadow the `Explain` module).
 struct ExplainCommand: ParsableCommand {

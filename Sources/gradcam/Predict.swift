@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Models
+import Pipeline
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Classify an image: the top predictions with their scores.")

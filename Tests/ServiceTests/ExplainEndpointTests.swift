@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Pipeline
 import Testing
 
 /// `POST /gradcam` and `POST /predict`: uploads, parameters, PNG headers, and the JSON

@@ -1,5 +1,5 @@
 import Foundation
-import Models
+import Pipeline
 import Synchronization
 import Testing
 @testable import Service

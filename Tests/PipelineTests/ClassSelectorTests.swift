@@ -1,5 +1,6 @@
 import Testing
-@testable import Models
+import Models
+@testable import Pipeline
 
 @Suite struct ClassSelectorTests {
     let labels = ["circle", "square", "triangle", "star", "cross", "Star"]

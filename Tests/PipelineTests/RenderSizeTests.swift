@@ -2,7 +2,8 @@ import Explain
 import Foundation
 import Imaging
 import Testing
-@testable import Models
+import Models
+@testable import Pipeline
 
 /// The rendered images of `ExplainSession.explain` fit `maxSide` (aspect kept) and are
 /// unchanged for images that already fit; the document stays in the upload's pixels.

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// Turns the classes a user names (indices or labels) into class indices.
 public enum ClassSelector {

@@ -1,3 +1,5 @@
+import Models
+
 /// The JSON document of `gradcam explain --format json` and `POST /gradcam?format=json`:
 ///
 /// ```json

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// The one JSON encoding of the documents, used by the CLI and the HTTP API alike.
 public enum DocumentEncoding {

@@ -1,5 +1,6 @@
 import Explain
 import Imaging
+import Models
 
 /// Where a map points in the input image: its peak and the box of its main region.
 public enum Localization {

@@ -1,5 +1,6 @@
 import Explain
 import Imaging
+import Models
 import Tensor
 
 /// Runs requests against loaded models: decode, preprocess, explain, document, render.

@@ -1,5 +1,6 @@
 import Explain
 import Imaging
+import Models
 import Tensor
 
 /// Images made from explanations.

@@ -1,6 +1,7 @@
 import Explain
 import Testing
-@testable import Models
+import Models
+@testable import Pipeline
 
 @Suite struct LocalizationTests {
     @Test func peakAndBoxAreInImagePixels() throws {

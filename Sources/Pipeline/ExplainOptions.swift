@@ -1,5 +1,6 @@
 import Explain
 import Imaging
+import Models
 
 /// What a user asks of an explanation (CLI flags and HTTP parameters alike).
 public struct ExplainOptions: Sendable {
