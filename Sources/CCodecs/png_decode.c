@@ -65,7 +65,9 @@ static int32_t check_header(const uint8_t *data, size_t size, uint64_t max_pixel
     out->source_height = big_endian32(data + 20);
     if (out->source_width == 0 || out->source_height == 0) return CCODECS_ZERO_SIZE;
     if ((uint64_t)out->source_width * out->source_height > max_pixels) return CCODECS_TOO_LARGE;
-    if (out->source_width > CCODECS_PNG_MAX_WIDTH) return CCODECS_TOO_WIDE;
+    if (out->source_width > CCODECS_PNG_MAX_SIDE || out->source_height > CCODECS_PNG_MAX_SIDE) {
+        return CCODECS_SIDE_TOO_LARGE;
+    }
     return CCODECS_OK;
 }
 
@@ -132,8 +134,8 @@ int32_t ccodecs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels
         return reader.status;
     }
     png_set_read_fn(png, &reader, on_read);
-    /* Our pixel limit governs the height, not libpng's default of 1,000,000. */
-    png_set_user_limits(png, CCODECS_PNG_MAX_WIDTH, 0x7fffffff);
+    /* The same limits as check_header's, for libpng's own checks. */
+    png_set_user_limits(png, CCODECS_PNG_MAX_SIDE, CCODECS_PNG_MAX_SIDE);
     /* Like Pillow, ignore gamma, colour profiles, text and unknown chunks; only
        IHDR, PLTE, tRNS, IDAT and IEND are processed. */
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);

@@ -27,7 +27,7 @@ extension Image {
     ///   - pixelLimit: the largest `width * height` accepted, checked against the header before
     ///     any pixel buffer is allocated. A JPEG's sides must also be at most 65500, and its
     ///     scans at most `jpegScanPixelBudget / pixels` (500 at most), counted before decoding;
-    ///     a PNG's width at most 1,000,000.
+    ///     a PNG's sides at most 1,000,000 (libpng's own default limits).
     ///   - pixelBudget: the most pixels decoded. A JPEG scale whose output exceeds it is halved
     ///     (down to 1/8). A PNG larger than it, or with a side over 65536, is read row by row and
     ///     box-reduced by integer factors as the rows arrive: the pixels of Pillow's
@@ -61,7 +61,7 @@ extension Image {
             }
         }
         defer { ccodecs_free(result.pixels) }
-        try check(status, result, pixelLimit: pixelLimit, pixelBudget: pixelBudget)
+        try check(status, result, format: format, pixelLimit: pixelLimit, pixelBudget: pixelBudget)
         guard let pixels = result.pixels else { throw .outOfMemory }
         let orientation = ExifOrientation(rawValue: Int(result.orientation)) ?? .up
         let image = orientation.apply(to: UnsafePointer(pixels), width: Int(result.width),
@@ -83,7 +83,9 @@ private func clampedUInt32(_ value: Int) -> UInt32 {
 }
 
 /// Maps a CCODECS_* status to the Swift error it stands for.
-private func check(_ status: Int32, _ result: ccodecs_image, pixelLimit: Int, pixelBudget: Int) throws(ImageDecodingError) {
+private func check(
+    _ status: Int32, _ result: ccodecs_image, format: ImageFormat, pixelLimit: Int, pixelBudget: Int
+) throws(ImageDecodingError) {
     switch Int(status) {
     case CCODECS_OK:
         return
@@ -93,10 +95,7 @@ private func check(_ status: Int32, _ result: ccodecs_image, pixelLimit: Int, pi
         throw .tooLarge(width: Int(result.source_width), height: Int(result.source_height), limit: pixelLimit)
     case CCODECS_SIDE_TOO_LARGE:
         throw .sideTooLong(width: Int(result.source_width), height: Int(result.source_height),
-                           maxSide: Int(CCODECS_JPEG_MAX_SIDE), format: .jpeg)
-    case CCODECS_TOO_WIDE:
-        throw .tooWide(width: Int(result.source_width), height: Int(result.source_height),
-                       maxWidth: Int(CCODECS_PNG_MAX_WIDTH))
+                           maxSide: Int(format == .png ? CCODECS_PNG_MAX_SIDE : CCODECS_JPEG_MAX_SIDE), format: format)
     case CCODECS_INTERLACED_TOO_LARGE:
         throw .interlacedTooLarge(width: Int(result.source_width), height: Int(result.source_height),
                                   budget: pixelBudget)

@@ -14,8 +14,6 @@ public enum ImageDecodingError: Error, Equatable, Sendable, CustomStringConverti
     /// A side is longer than `format` can hold (`maxSide`: JPEG's 65500), though the pixels
     /// are within the limit; nothing was decoded.
     case sideTooLong(width: Int, height: Int, maxSide: Int, format: ImageFormat)
-    /// A PNG with rows wider than `maxWidth` (libpng's limit; its row buffers grow with it).
-    case tooWide(width: Int, height: Int, maxWidth: Int)
     /// An interlaced PNG that would need reducing (over `budget` pixels, or a side over 65536):
     /// its passes cannot be reduced while they are read.
     case interlacedTooLarge(width: Int, height: Int, budget: Int)
@@ -48,8 +46,6 @@ public enum ImageDecodingError: Error, Equatable, Sendable, CustomStringConverti
             return "image is \(width)x\(height) = \(count) pixels, more than the limit of \(limit)"
         case .sideTooLong(let width, let height, let maxSide, let format):
             return "image is \(width)x\(height); \(format.rawValue) sides are at most \(maxSide) pixels"
-        case .tooWide(let width, let height, let maxWidth):
-            return "image is \(width)x\(height); PNG rows are at most \(maxWidth) pixels wide"
         case .interlacedTooLarge(let width, let height, let budget):
             return "interlaced PNG of \(width)x\(height) would need reducing (over \(budget) pixels or a side over 65536);"
                 + " send it non-interlaced (only those are reduced while they are read)"

@@ -49,7 +49,7 @@ public struct ServiceError: Error, Equatable {
                 self.init(.badRequest, "missing_image", "the image is empty; send a PNG or JPEG")
             case .unsupportedFormat:
                 self.init(.unsupportedMediaType, "unsupported_image", "\(error)")
-            case .tooLarge, .sideTooLong, .tooWide, .interlacedTooLarge, .tooManyScans:
+            case .tooLarge, .sideTooLong, .interlacedTooLarge, .tooManyScans:
                 // All three are refusals by declared size before any decoding work: the
                 // client must send a smaller (or, for scans, simpler) image, as with the body limit.
                 self.init(.contentTooLarge, "image_too_large", "\(error)")

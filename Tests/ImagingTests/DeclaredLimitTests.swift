@@ -47,6 +47,20 @@ import Imaging
         #expect(error?.description == "image is 65501x16; JPEG sides are at most 65500 pixels")
     }
 
+    /// A 1 x 50,000,000 PNG of 150 KB cost 5 s of CPU in libpng, one call per row: PNG sides
+    /// are held to libpng's own default of 1,000,000, both of them.
+    @Test func pngSidesOverAMillionAreRefusedFromTheHeader() {
+        #expect(decodingError(pngHeader(width: 1, height: 50_000_000))
+                == .sideTooLong(width: 1, height: 50_000_000, maxSide: 1_000_000, format: .png))
+        #expect(decodingError(pngHeader(width: 1_000_001, height: 1))
+                == .sideTooLong(width: 1_000_001, height: 1, maxSide: 1_000_000, format: .png))
+        #expect(decodingError(pngHeader(width: 1, height: 1_000_001))?.description
+                == "image is 1x1000001; PNG sides are at most 1000000 pixels")
+        // At the limit the header passes (and this one then fails as the stub it is).
+        let atLimit = decodingError(pngHeader(width: 1, height: 1_000_000))
+        #expect({ if case .sideTooLong = atLimit { false } else { true } }())
+    }
+
     /// 10^9 / (7000 x 7000) = 20 scans: the 21st is refused from the markers, before libjpeg
     /// decodes any of them; 20 pass the count (and then fail as the junk they are).
     @Test func scansBeyondTheBudgetAreRefusedBeforeDecoding() {

@@ -84,6 +84,7 @@ CASES = [
     Case("JPEG declaring 65535x65535 pixels", raw(G, jpeg_declaring(65535, 65535), "image/jpeg"), 413, "image_too_large"),
     Case("JPEG side over JPEG's 65500", raw(P, jpeg_declaring(65501, 16), "image/jpeg"), 413, "image_too_large"),
     Case("PNG row over 1000000 pixels", raw(P, png_declaring(1_000_001, 1)), 413, "image_too_large"),
+    Case("PNG column over 1000000 pixels", raw(P, png_declaring(1, 50_000_000)), 413, "image_too_large"),
     Case("progressive JPEG with 21 scans of 7000x7000", raw(G, jpeg_declaring(7000, 7000, 21), "image/jpeg"), 413, "image_too_large"),
     Case("max_side out of range", raw(G + "&max_side=0", PNG), 400, "invalid_parameter"),
     Case("GIF bytes", raw(G, GIF), 415, "unsupported_image"),

@@ -15,15 +15,15 @@ enum {
     CCODECS_TOO_LARGE = 3,     /* width * height exceeds the pixel limit */
     CCODECS_ZERO_SIZE = 4,     /* the header declares a zero width or height */
     CCODECS_OUT_OF_MEMORY = 5,
-    CCODECS_SIDE_TOO_LARGE = 6, /* a side exceeds the format's own maximum (JPEG: 65500) */
+    CCODECS_SIDE_TOO_LARGE = 6, /* a side exceeds the format's maximum (JPEG 65500, PNG 1000000) */
     CCODECS_TOO_MANY_SCANS = 7, /* more scans than `scan_limit` allows for the image's size */
-    CCODECS_TOO_WIDE = 8,       /* PNG rows wider than CCODECS_PNG_MAX_WIDTH */
     CCODECS_INTERLACED_TOO_LARGE = 9 /* an interlaced PNG that would need reducing */
 };
 
-/* PNG rows are at most this wide (libpng's own default limit): libpng holds two rows of up
-   to 8 bytes a pixel whatever the decode does, 16 MB at this width. */
-#define CCODECS_PNG_MAX_WIDTH 1000000u
+/* PNG sides are at most this long (libpng's own default limits). Width: libpng holds two
+   rows of up to 8 bytes a pixel whatever the decode does, 16 MB at this width. Height: libpng
+   is called once per row, so a 1 x 50,000,000 PNG of 150 KB costs seconds of CPU. */
+#define CCODECS_PNG_MAX_SIDE 1000000u
 
 /* A PNG side longer than this is box-reduced while it is read: resampling tables grow with
    the side (two weights per input pixel), not with the area. */
@@ -70,7 +70,7 @@ typedef struct ccodecs_buffer {
    `convert("RGB")` does: alpha and tRNS dropped (not composited), 16-bit
    reduced to its high byte, low bit depths scaled to 0...255, palettes expanded,
    gamma and colour chunks ignored. `max_pixels` is checked against the IHDR
-   before anything is allocated, and the width against CCODECS_PNG_MAX_WIDTH.
+   before anything is allocated, and both sides against CCODECS_PNG_MAX_SIDE.
    An image of at most `budget_pixels` pixels and sides of at most
    CCODECS_MAX_UNREDUCED_SIDE decodes at full size. A larger one is read row by row
    and box-reduced as the rows arrive, exactly as Pillow's reduce((fx, fy)) (see
