@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Layers point one way (every module a target imports is declared):
 ///
-///     gradcam -> Service -> HTTP -> COpenSSL
+///     gradcam -> Service -> HTTP -> COpenSSL, CEventPoll
 ///                        -> Pipeline -> Models -> ONNX -> Tensor -> CBLAS, CKernels
 ///                                              -> Explain -> Tensor, Imaging -> CCodecs -> CJPEG, CPNG
 ///
@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // epoll (Linux) or kqueue (Darwin): headers only, in libc.
+        .systemLibrary(name: "CEventPoll"),
 
         // Engine.
         .target(name: "CKernels"),
@@ -48,8 +50,8 @@ let package = Package(
         .target(name: "CCodecs", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "Imaging", dependencies: ["CCodecs"]),
 
-        // HTTP/1.1 on sockets and Dispatch; knows nothing of the application.
-        .target(name: "HTTP", dependencies: ["COpenSSL"]),
+        // HTTP/1.1 on sockets, epoll and Dispatch; knows nothing of the application.
+        .target(name: "HTTP", dependencies: ["COpenSSL", "CEventPoll"]),
 
         // The service: routes, worker pool, metrics; openapi.yaml and the demo page compiled in.
         .target(

@@ -5,12 +5,12 @@ import Synchronization
 /// writes the responses in order, and enforces every per-connection timeout.
 ///
 /// Threading: all state lives on `queue`, a serial queue of the connection's own
-/// that targets one of the server's event-loop queues. Socket readiness arrives
-/// through a Dispatch read source and write source, and deadlines through one timer
-/// source, all delivering on that queue. The responder runs in a `Task`; its
-/// response hops back onto `queue` to be written. That confinement is what makes
-/// the `@unchecked Sendable` sound. No thread ever blocks on a socket, so a slow
-/// client costs a few kilobytes, not a thread.
+/// that targets one of the server's event-loop queues. Socket readiness arrives from
+/// the server's ``ReadinessPoller``, one armed event at a time, and deadlines from
+/// ``ConnectionDeadlines``' timer, both delivering on that queue. The responder runs
+/// in a `Task`; its response hops back onto `queue` to be written. That confinement is
+/// what makes the `@unchecked Sendable` sound. No thread ever blocks on a socket, so a
+/// slow client costs a few kilobytes, not a thread.
 ///
 /// One request is processed at a time. While the responder works, the connection
 /// stops reading, so pipelined requests wait in the buffer and the kernel (which
@@ -20,25 +20,18 @@ import Synchronization
 /// nobody stops (as Go's server cancels a request's context). The answer is still
 /// written if it comes, for a client that only half-closed.
 ///
-/// The Dispatch sources' lifecycle, in the only order it can happen (every step on
-/// `queue`, so no two overlap):
-/// 1. `init` creates the read, write and timer sources, inactive, with no handlers.
-/// 2. ``start(draining:)``, the first block on `queue`, sets every handler, activates
-///    the timer and arms the read source. Nothing else touches a source before it.
-/// 3. While open, only `updateSources()` resumes or suspends the read and write
-///    sources, and only to flip `readSourceArmed` / `writeSourceArmed`, so each
-///    source's suspend count is 0 (armed) or 1 (not), never anything else.
-/// 4. `close()` runs once (it is guarded by `state`, and `drain`, `forceClose` and
-///    `closeIfIdle` all reach it on `queue`): it cancels all three sources, then
-///    resumes each fd source that is not armed (suspended, or never activated),
-///    because a cancel handler runs only on a resumed source and a suspended source
-///    must never be released. After it no source is resumed, suspended or
-///    rescheduled again (`updateSources` and `updateTimer` return when closed).
-/// 5. The socket closes in `sourceCancelled()`, when the second fd source's cancel
-///    handler has run: only then has Dispatch let go of the descriptor in both, so
-///    its number cannot be reused by a new connection while a source still watches
-///    it. `onClosed` follows, and the server drops its reference; the sources are
-///    released with the connection, all cancelled.
+/// The socket's lifecycle, in the only order it can happen (every step on `queue`, so
+/// no two overlap):
+/// 1. ``start(draining:)``, the first block on `queue`, registers the socket with the
+///    poller (disarmed), starts the deadline timer and arms for the first request.
+/// 2. While open, only `updateInterest()` arms the socket, for what the state waits on
+///    now; an event disarms it (`armed` becomes empty) and is handled, then
+///    `updateInterest()` arms it again if the state still waits.
+/// 3. `close()` runs once (it is guarded by `state`, and `drain`, `forceClose` and
+///    `closeIfIdle` all reach it on `queue`): it stops the timer, deregisters the
+///    socket, then closes it, in that order, and tells the server. An event already on
+///    its way finds the state `.closed` and does nothing; the descriptor's number, once
+///    reused, belongs to another registration.
 final class Connection: @unchecked Sendable {
     private enum State {
         /// Keep-alive: waiting for the first byte of the next request.
@@ -70,12 +63,12 @@ final class Connection: @unchecked Sendable {
     private let responder: any HTTPResponder
     private let onClosed: @Sendable (Connection) -> Void
 
-    private let readSource: DispatchSourceRead
-    private let writeSource: DispatchSourceWrite
-    private let timer: DispatchSourceTimer
-    private var readSourceArmed = false
-    private var writeSourceArmed = false
-    private var pendingCancellations = 2
+    private let poller: ReadinessPoller
+    /// The socket's registration with the poller, from `start` until `close`.
+    private var registration: ReadinessPoller.Registration?
+    /// What the poller is armed for now; an event empties it (interest is one-shot).
+    private var armed: Readiness = []
+    private let deadlines: ConnectionDeadlines
 
     private var state = State.readingHead
     private var parser: RequestParser
@@ -86,10 +79,6 @@ final class Connection: @unchecked Sendable {
     /// one for TCP; TLS may need the other direction mid-handshake).
     private var readInterest = IOInterest.readable
     private var writeInterest = IOInterest.writable
-
-    private var readDeadline: DispatchTime?
-    private var writeDeadline: DispatchTime?
-    private var scheduledDeadline: DispatchTime?
 
     /// When the current body began (the end of its header section), and how many
     /// bytes have arrived since, for the overall body deadline and the minimum rate.
@@ -121,6 +110,7 @@ final class Connection: @unchecked Sendable {
     init(
         transport: any Transport,
         eventLoop: DispatchQueue,
+        poller: ReadinessPoller,
         host: String,
         remoteAddress: String,
         configuration: HTTPServer.Configuration,
@@ -135,9 +125,8 @@ final class Connection: @unchecked Sendable {
         self.responder = responder
         self.onClosed = onClosed
         self.parser = RequestParser(limits: configuration.parserLimits)
-        self.readSource = DispatchSource.makeReadSource(fileDescriptor: transport.fileDescriptor, queue: queue)
-        self.writeSource = DispatchSource.makeWriteSource(fileDescriptor: transport.fileDescriptor, queue: queue)
-        self.timer = DispatchSource.makeTimerSource(queue: queue)
+        self.poller = poller
+        self.deadlines = ConnectionDeadlines(queue: queue)
     }
 
     /// Starts reading the first request; its header deadline runs from now. A
@@ -145,17 +134,19 @@ final class Connection: @unchecked Sendable {
     func start(draining: Bool) {
         queue.async { [self] in
             self.draining = draining
-            readSource.setEventHandler { [weak self] in self?.socketReady(.readable) }
-            writeSource.setEventHandler { [weak self] in self?.socketReady(.writable) }
-            timer.setEventHandler { [weak self] in self?.timerFired() }
-            // The socket may close only once Dispatch has let go of it in both sources.
-            readSource.setCancelHandler { [weak self] in self?.sourceCancelled() }
-            writeSource.setCancelHandler { [weak self] in self?.sourceCancelled() }
-            timer.schedule(deadline: .distantFuture)
-            timer.resume()
-            readDeadline = .now() + configuration.headerTimeout.dispatchInterval
-            updateTimer()
-            updateSources()
+            let queue = self.queue
+            do {
+                registration = try poller.register(transport.fileDescriptor) { [weak self] ready in
+                    guard let connection = self else { return }
+                    queue.async { connection.socketReady(ready) }
+                }
+            } catch {
+                close()  // The kernel cannot watch one more socket (out of memory or watches).
+                return
+            }
+            deadlines.start { [weak self] in self?.timerFired() }
+            deadlines.read = .now() + configuration.headerTimeout.dispatchInterval
+            updateInterest()
         }
     }
 
@@ -207,16 +198,21 @@ final class Connection: @unchecked Sendable {
         !output.isEmpty || transport.hasBufferedOutput
     }
 
-    private func socketReady(_ readiness: IOInterest) {
-        if hasOutput && writeInterest == readiness {
+    /// An event from the poller: it disarmed the socket; each direction that is ready
+    /// is served, then the socket is armed again for what the state waits on.
+    private func socketReady(_ ready: Readiness) {
+        guard state != .closed else { return }
+        armed = []
+        if ready.contains(Readiness(writeInterest)) && hasOutput {
             flush()
         }
-        if wantsInput && readInterest == readiness {
+        if ready.contains(Readiness(readInterest)) && wantsInput {
             readInput()
         }
-        if watchingForHangUp && readiness == .readable {
+        if ready.contains(.readable) && watchingForHangUp {
             checkForHangUp()
         }
+        updateInterest()
     }
 
     /// While responding: cancels the responder's task if the client has hung up.
@@ -230,7 +226,7 @@ final class Connection: @unchecked Sendable {
             watchingForHangUp = false
             responseTask?.cancel()
         }
-        updateSources()
+        updateInterest()
     }
 
     private func readInput() {
@@ -259,7 +255,7 @@ final class Connection: @unchecked Sendable {
                 processInput()
             case .wouldBlock(let interest):
                 readInterest = interest
-                updateSources()
+                updateInterest()
                 return
             case .closed:
                 // A client may half-close after a complete request and still read the
@@ -276,7 +272,7 @@ final class Connection: @unchecked Sendable {
         if wantsInput {
             queue.async { [self] in if wantsInput { readInput() } }
         }
-        updateSources()
+        updateInterest()
     }
 
     /// Runs the parser over the buffered input until it needs more bytes or hands
@@ -288,8 +284,7 @@ final class Connection: @unchecked Sendable {
                 guard !input.isEmpty else { return }
                 idleSince.store(0, ordering: .relaxed)
                 state = .readingHead
-                readDeadline = .now() + configuration.headerTimeout.dispatchInterval
-                updateTimer()
+                deadlines.read = .now() + configuration.headerTimeout.dispatchInterval
             case .readingHead, .readingBody:
                 let step: RequestParser.Step
                 do {
@@ -300,7 +295,6 @@ final class Connection: @unchecked Sendable {
                 }
                 switch step {
                 case .needMoreData:
-                    updateTimer()
                     return
                 case .head(let head):
                     currentHead = head
@@ -341,8 +335,7 @@ final class Connection: @unchecked Sendable {
         requestsServed += 1
         closeAfterResponse = true
         state = .responding
-        readDeadline = nil
-        updateTimer()
+        deadlines.read = nil
         deliver(response)
     }
 
@@ -353,10 +346,9 @@ final class Connection: @unchecked Sendable {
         let keepAlive = currentHead?.keepAlive ?? false
         closeAfterResponse = !keepAlive || draining || requestsServed >= configuration.maxRequestsPerConnection
         state = .responding
-        readDeadline = nil
-        updateTimer()
+        deadlines.read = nil
         watchingForHangUp = true
-        updateSources()
+        updateInterest()
         let responder = self.responder
         responseTask = Task {
             let response = await responder.respond(to: request)
@@ -387,8 +379,7 @@ final class Connection: @unchecked Sendable {
     private func fail(with error: HTTPError) {
         closeAfterResponse = true
         state = .writing
-        readDeadline = nil
-        updateTimer()
+        deadlines.read = nil
         let headOnly = currentHead?.method == "HEAD"
         enqueue(ResponseSerializer.serialize(error.response, headOnly: headOnly, persistence: .close)!)
     }
@@ -434,9 +425,8 @@ final class Connection: @unchecked Sendable {
             close()
             return
         }
-        writeDeadline = nil
-        updateTimer()
-        updateSources()
+        deadlines.write = nil
+        updateInterest()
         if state == .writing {
             closeAfterResponse || draining ? linger() : awaitNextRequest()
         }
@@ -447,19 +437,17 @@ final class Connection: @unchecked Sendable {
     /// progress.
     private func waitToWrite(for interest: IOInterest, progressed: Bool) {
         writeInterest = interest
-        if progressed || writeDeadline == nil {
-            writeDeadline = .now() + configuration.writeTimeout.dispatchInterval
+        if progressed || deadlines.write == nil {
+            deadlines.write = .now() + configuration.writeTimeout.dispatchInterval
         }
-        updateTimer()
-        updateSources()
+        updateInterest()
     }
 
     private func awaitNextRequest() {
         currentHead = nil
         state = .idle
         idleSince.store(max(1, DispatchTime.now().uptimeNanoseconds), ordering: .relaxed)
-        readDeadline = .now() + configuration.keepAliveTimeout.dispatchInterval
-        updateTimer()
+        deadlines.read = .now() + configuration.keepAliveTimeout.dispatchInterval
         processInput()
         if wantsInput {
             readInput()
@@ -476,8 +464,7 @@ final class Connection: @unchecked Sendable {
         transport.shutdownOutput()
         input = ReadBuffer()
         lingerBytesDiscarded = 0
-        readDeadline = .now() + configuration.lingerTimeout.dispatchInterval
-        updateTimer()
+        deadlines.read = .now() + configuration.lingerTimeout.dispatchInterval
         readInput()
     }
 
@@ -487,31 +474,23 @@ final class Connection: @unchecked Sendable {
         idleSince.store(0, ordering: .relaxed)
         responseTask?.cancel()  // Whatever it computes can no longer be sent.
         responseTask = nil
-        timer.cancel()
-        readSource.cancel()
-        writeSource.cancel()
-        // A cancelled source runs its cancel handler only once resumed, and a
-        // suspended source must never be released.
-        if !readSourceArmed { readSource.resume() }
-        if !writeSourceArmed { writeSource.resume() }
-    }
-
-    private func sourceCancelled() {
-        pendingCancellations -= 1
-        if pendingCancellations == 0 {
-            transport.close()
-            onClosed(self)
+        deadlines.cancel()
+        if let registration {
+            poller.deregister(registration)  // Before the close: the number may be reused at once.
+            self.registration = nil
         }
+        transport.close()
+        onClosed(self)
     }
 
     // MARK: - Timeouts
 
     private func timerFired() {
-        scheduledDeadline = nil
-        let now = DispatchTime.now()
-        if let writeDeadline, now >= writeDeadline {
+        guard state != .closed, let expiry = deadlines.expired(at: .now()) else { return }
+        switch expiry {
+        case .write:
             close()  // The client stopped reading its response.
-        } else if let readDeadline, now >= readDeadline {
+        case .read:
             switch state {
             case .readingBody:
                 timeOutRequest(.bodyTooSlow(configuration))
@@ -520,8 +499,6 @@ final class Connection: @unchecked Sendable {
             default:
                 close()  // Idle keep-alive, a connection that never sent a byte, or lingering.
             }
-        } else {
-            updateTimer()
         }
     }
 
@@ -535,50 +512,24 @@ final class Connection: @unchecked Sendable {
         close()
     }
 
-    /// Sets the read deadline of a body after progress: the earliest of the idle
-    /// timeout from now, the overall body deadline, and the moment the average rate
-    /// since the body began would fall below `minBodyBytesPerSecond` (never before
-    /// the grace period ends), so a client trickling bytes is cut off however it
-    /// spaces them.
+    /// Moves the body's read deadline after progress (``HTTPServer/Configuration/bodyDeadline(started:received:now:)``).
     private func armBodyDeadline() {
-        var deadline = min(DispatchTime.now() + configuration.bodyIdleTimeout.dispatchInterval,
-                           bodyStarted + configuration.bodyTimeout.dispatchInterval)
-        let rate = configuration.minBodyBytesPerSecond
-        if rate > 0 {
-            // Doubles: the byte count is bounded by the body limit, and the quotient
-            // is only compared, so no integer product can overflow.
-            let earned = Double(bodyBytesReceived) / Double(rate)
-            let allowed = min(max(configuration.bodyRateGracePeriod.seconds, earned), configuration.bodyTimeout.seconds)
-            deadline = min(deadline, bodyStarted + .nanoseconds(Int(allowed * 1e9)))
-        }
-        readDeadline = deadline
-        updateTimer()
+        deadlines.read = configuration.bodyDeadline(started: bodyStarted, received: bodyBytesReceived, now: .now())
     }
 
-    /// Schedules the timer for the earliest deadline. Pushing a deadline later (as
-    /// every body read does) leaves the timer alone; it re-arms when it fires early.
-    private func updateTimer() {
-        guard state != .closed, let deadline = [readDeadline, writeDeadline].compactMap({ $0 }).min() else { return }
-        if let scheduledDeadline, scheduledDeadline <= deadline { return }
-        scheduledDeadline = deadline
-        timer.schedule(deadline: deadline)
-    }
-
-    /// Arms the read and write sources for what the connection waits on now.
-    private func updateSources() {
-        guard state != .closed else { return }
-        let reading = wantsInput
-        let writing = hasOutput
-        let wantReadable = (reading && readInterest == .readable) || (writing && writeInterest == .readable)
-            || (state == .responding && watchingForHangUp)
-        let wantWritable = (reading && readInterest == .writable) || (writing && writeInterest == .writable)
-        if wantReadable != readSourceArmed {
-            wantReadable ? readSource.resume() : readSource.suspend()
-            readSourceArmed = wantReadable
-        }
-        if wantWritable != writeSourceArmed {
-            wantWritable ? writeSource.resume() : writeSource.suspend()
-            writeSourceArmed = wantWritable
+    /// Arms the socket for what the connection waits on now (or disarms it), unless the
+    /// poller is armed for exactly that already. A socket the kernel refuses to watch
+    /// would never be served again, so the connection closes.
+    private func updateInterest() {
+        guard state != .closed, let registration else { return }
+        var interest: Readiness = []
+        if wantsInput { interest.insert(Readiness(readInterest)) }
+        if hasOutput { interest.insert(Readiness(writeInterest)) }
+        if state == .responding && watchingForHangUp { interest.insert(.readable) }
+        guard interest != armed else { return }
+        armed = interest
+        if !poller.arm(registration, for: interest) {
+            close()
         }
     }
 }

@@ -10,10 +10,11 @@ import Darwin
 ///
 /// It accepts connections, enforces the limits in ``Configuration``, and passes each
 /// complete request to an ``HTTPResponder``. Sockets are non-blocking and
-/// event-driven: each connection is a small state machine on its own serial queue
-/// (see `Connection`), and those queues share a few event-loop queues (one per
-/// core by default), so thousands of idle or slow clients cost memory, not threads,
-/// and the responder may take seconds without holding up any I/O.
+/// event-driven: one poller thread (``ReadinessPoller``, epoll) forwards readiness to
+/// each connection, a small state machine on its own serial queue (see `Connection`),
+/// and those queues share a few event-loop queues (one per core by default), so
+/// thousands of idle or slow clients cost memory, not threads, and the responder may
+/// take seconds without holding up any I/O.
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: .init(host: "0.0.0.0", port: 8080), responder: app)
@@ -49,6 +50,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var listener: Int32 = -1
     private var boundPort: Int?
     private var acceptSource: DispatchSourceRead?
+    /// Socket readiness for the connections, from `start` until the server stops.
+    private var poller: ReadinessPoller?
     private var acceptPaused = false
     /// Whether the listening socket is still open; shutdown waits for it to close so
     /// that, once it returns, new connections are refused.
@@ -76,6 +79,11 @@ public final class HTTPServer: @unchecked Sendable {
         queue.sync { connections.count }
     }
 
+    /// The sockets the poller watches: every open connection's, and no closed one's.
+    var watchedSocketCount: Int {
+        queue.sync { poller?.registrationCount ?? 0 }
+    }
+
     /// Loads the TLS certificate if configured, binds, listens and starts accepting
     /// connections. A started server stays alive until ``shutdown(grace:)``, even if
     /// no reference to it is kept.
@@ -89,8 +97,11 @@ public final class HTTPServer: @unchecked Sendable {
             let fd: Int32
             do {
                 tlsContext = try configuration.tls.map(TLSContext.init)
+                poller = try ReadinessPoller()
                 fd = try Socket.makeListener(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
             } catch {
+                poller?.stop()
+                poller = nil
                 return .failure(error)
             }
             listener = fd
@@ -211,6 +222,10 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func admit(_ fd: Int32, host: String, remoteAddress: String) {
+        guard let poller else {
+            Socket.closeDescriptor(fd)
+            return
+        }
         guard connectionsPerHost[host, default: 0] < configuration.maxConnectionsPerAddress else {
             refuse(fd, with: .tooManyFromAddress)
             return
@@ -233,6 +248,7 @@ public final class HTTPServer: @unchecked Sendable {
         let connection = Connection(
             transport: transport,
             eventLoop: eventLoops[connectionsAccepted % eventLoops.count],
+            poller: poller,
             host: host,
             remoteAddress: remoteAddress,
             configuration: configuration,
@@ -330,6 +346,9 @@ public final class HTTPServer: @unchecked Sendable {
             state = .stopped
         }
         guard state == .stopped else { return }
+        // Every connection has closed, and deregistered from the poller first.
+        poller?.stop()
+        poller = nil
         let waiters = stopWaiters
         stopWaiters = []
         for waiter in waiters {

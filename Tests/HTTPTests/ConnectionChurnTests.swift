@@ -2,9 +2,9 @@ import Testing
 @testable import HTTP
 
 /// Connections opened and dropped in every state a connection can be in, many at once,
-/// with a graceful shutdown in the middle: the order in which a connection's Dispatch
-/// sources are resumed, suspended and cancelled, and its socket closed, must hold
-/// whatever the client does (see `Connection`). Bounded to a few seconds; run it under
+/// with a graceful shutdown in the middle: the order in which a connection arms its socket,
+/// deregisters it from the poller and closes it must hold whatever the client does (see
+/// `Connection`), and no closed connection may stay registered. Bounded to a few seconds; run it under
 /// ThreadSanitizer (`swift build -Xswiftc -sanitize=thread`) to check the confinement.
 @Suite(.timeLimit(.minutes(2))) struct ConnectionChurnTests {
     /// Where a client gives up on its connection.
@@ -62,6 +62,9 @@ import Testing
             }
             #expect(try await serverStillAnswers(port: port))
         }
+        // Every connection that closed has left the poller (it deregisters before it closes).
+        #expect(try await eventually(within: 10) { server.connectionCount == 0 })
+        #expect(server.watchedSocketCount == 0)
         // A drain with clients still arriving and vanishing.
         let arrivals = Task {
             await withTaskGroup(of: Void.self) { group in

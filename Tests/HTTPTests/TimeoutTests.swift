@@ -63,13 +63,15 @@ import Testing
     }
 
     @Test func aBodyArrivingSlowlyButSteadilyIsAccepted() async throws {
-        try await withServer { _, port in
+        var configuration = HTTPServer.Configuration.testing
+        configuration.bodyIdleTimeout = .seconds(2)
+        try await withServer(configuration) { _, port in
             let client = try RawClient(port: port)
             await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n")
-            // Five gaps of 300 ms: longer than the 800 ms idle timeout in total,
-            // each well within it.
+            // Five gaps of 600 ms: longer than the 2 s idle timeout in total, each well
+            // within it (wide margins: a loaded machine may stall a sleeper for 1 s).
             for byte in "hello" {
-                try await Task.sleep(for: .milliseconds(300))
+                try await Task.sleep(for: .milliseconds(600))
                 await client.send(String(byte))
             }
             let response = try await client.readResponse()
