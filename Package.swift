@@ -6,10 +6,12 @@ import PackageDescription
 ///     gradcam -> Service -> HTTP -> COpenSSL, CEventPoll
 ///                        -> Pipeline -> Models -> ONNX -> Tensor -> CBLAS, CKernels
 ///                                              -> Explain -> Tensor, Imaging -> CCodecs -> CJPEG, CPNG
+///     (HTTP, Explain and Models also -> ClientText)
 ///
 /// Tensor is the engine, ONNX reads models into it, Explain computes maps from it, Imaging
 /// decodes and draws images, Models loads and describes models, Pipeline runs one request
 /// end to end, HTTP knows nothing of the application, Service joins HTTP to the pipeline.
+/// ClientText bounds how much of a client's input any error message repeats.
 let package = Package(
     name: "gradcam-server",
     platforms: [.macOS(.v14)],
@@ -38,10 +40,10 @@ let package = Package(
         ),
 
         // Explanations: methods over activations and gradients, layers, graph surgery.
-        .target(name: "Explain", dependencies: ["Tensor", "Imaging"]),
+        .target(name: "Explain", dependencies: ["Tensor", "Imaging", "ClientText"]),
 
         // Models: loading (the manifest, the registry, checksums, labels, preprocessing).
-        .target(name: "Models", dependencies: ["Explain", "ONNX", "Imaging", "Tensor", "COpenSSL"]),
+        .target(name: "Models", dependencies: ["Explain", "ONNX", "Imaging", "Tensor", "COpenSSL", "ClientText"]),
 
         // Pipeline: one request end to end (decode, explain, the JSON document, rendering).
         .target(name: "Pipeline", dependencies: ["Models", "Explain", "Imaging", "Tensor"]),
@@ -51,12 +53,15 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CCodecs"]),
 
         // HTTP/1.1 on sockets, epoll and Dispatch; knows nothing of the application.
-        .target(name: "HTTP", dependencies: ["COpenSSL", "CEventPoll"]),
+        .target(name: "HTTP", dependencies: ["COpenSSL", "CEventPoll", "ClientText"]),
+
+        // How an error message repeats client input (bounded): one home for every layer above.
+        .target(name: "ClientText"),
 
         // The service: routes, worker pool, metrics; openapi.yaml and the demo page compiled in.
         .target(
             name: "Service",
-            dependencies: ["HTTP", "Pipeline", "Models", "Explain", "Imaging", "Tensor", "COpenSSL"],
+            dependencies: ["HTTP", "Pipeline", "Models", "Explain", "Imaging", "Tensor", "COpenSSL", "ClientText"],
             exclude: ["Web"],
             plugins: ["EmbedFiles"]
         ),
@@ -79,7 +84,7 @@ let package = Package(
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Explain", "Imaging"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models", "ClientText"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
     ],

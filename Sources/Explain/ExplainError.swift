@@ -1,3 +1,5 @@
+import ClientText
+
 /// Why an explanation cannot be made. Client mistakes (an unknown layer or class) are
 /// distinguished from models that cannot be explained and from internal faults.
 public enum ExplainError: Error, Equatable, CustomStringConvertible {
@@ -13,11 +15,11 @@ public enum ExplainError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unknownLayer(name, available):
-            "unknown layer '\(name)'; available: \(available.joined(separator: ", "))"
+            "unknown layer \(ClientText.quoted(name)); available: \(available.joined(separator: ", "))"
         case let .layerNotSpatial(name, shape):
-            "layer '\(name)' has shape \(shape); explanations need a [1, C, H, W] feature map"
+            "layer \(ClientText.quoted(name)) has shape \(shape); explanations need a [1, C, H, W] feature map"
         case let .layerNotOnPath(name):
-            "the scores do not depend on layer '\(name)'"
+            "the scores do not depend on layer \(ClientText.quoted(name))"
         case let .classOutOfRange(index, count):
             "class \(index) is out of range; the model has classes 0...\(count - 1)"
         case let .noClassActivationHead(reason):

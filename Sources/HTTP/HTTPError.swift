@@ -1,3 +1,5 @@
+import ClientText
+
 /// A request the server refuses on its own, before any responder sees it.
 ///
 /// Each one is rendered with the service's single error shape (see
@@ -34,7 +36,7 @@ struct HTTPError: Error, Equatable {
     }
 
     static func expectationFailed(_ expectation: String) -> HTTPError {
-        HTTPError(status: .expectationFailed, code: "expectation_failed", message: "Unsupported expectation '\(expectation)'; only 100-continue is supported.")
+        HTTPError(status: .expectationFailed, code: "expectation_failed", message: "Unsupported expectation \(ClientText.quoted(expectation)); only 100-continue is supported.")
     }
 
     static func notImplemented(_ message: String) -> HTTPError {

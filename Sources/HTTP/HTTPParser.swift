@@ -1,3 +1,4 @@
+import ClientText
 /// How the length of a request body is determined (RFC 9112 §6.3).
 enum BodyFraming: Equatable {
     case none
@@ -271,7 +272,7 @@ struct RequestParser {
             }
             let codings = headers.listValues(for: "Transfer-Encoding")
             if let unsupported = codings.first(where: { !$0.equalsIgnoringASCIICase("chunked") }) {
-                throw .notImplemented("Transfer coding '\(unsupported)' is not supported; only chunked is.")
+                throw .notImplemented("Transfer coding \(ClientText.quoted(unsupported)) is not supported; only chunked is.")
             }
             guard codings.count == 1 else {
                 throw .badRequest("Transfer-Encoding must be exactly 'chunked'.")

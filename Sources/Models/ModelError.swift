@@ -1,3 +1,5 @@
+import ClientText
+
 /// Why a model, its manifest entry or a request against it is refused. Messages name the
 /// file or value at fault and what is accepted.
 public enum ModelError: Error, Equatable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import ClientText
 import Foundation
 import HTTP
 import Models

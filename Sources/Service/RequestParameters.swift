@@ -1,3 +1,4 @@
+import ClientText
 import HTTP
 import Models
 

@@ -1,3 +1,4 @@
+import ClientText
 import Explain
 import HTTP
 import Imaging

@@ -1,3 +1,4 @@
+import ClientText
 import Foundation
 import HTTP
 import Models
@@ -95,12 +96,16 @@ private let badRequests: [BadRequest] = [
             request("POST", "/predict?model=vgg16_small&" + long + "=1", headers: [("Content-Type", "image/png")], body: png),
             request("POST", "/predict?model=vgg16_small&top=" + long, headers: [("Content-Type", "image/png")], body: png),
             request("POST", "/predict?model=vgg16_small", headers: [("Content-Type", long)], body: png),
+            request("POST", "/gradcam?model=vgg16_small&layer=" + long, headers: [("Content-Type", "image/png")], body: png),
+            request("POST", "/predict?model=vgg16_small", headers: [("Content-Type", "image/png"), ("Expect", long)], body: png),
+            request("POST", "/predict?model=vgg16_small", headers: [("Transfer-Encoding", long + ", chunked")]) + Array("0\r\n\r\n".utf8),
         ]
         try await withSharedService { port in
             for bytes in requests {
                 let reply = try await WireClient(port: port).exchange(bytes)
-                #expect((400..<500).contains(reply.status), "\(reply.text.prefix(200))")
-                #expect(reply.text.count < 600, "echoed \(reply.text.count) characters")
+                // 4xx, or 501 for a transfer coding the server does not implement.
+                #expect((400..<500).contains(reply.status) || reply.status == 501, "\(reply.text.prefix(200))")
+                #expect(!reply.text.contains(String(long.prefix(ClientText.quoteLimit + 1))), "echoed more than \(ClientText.quoteLimit) characters")
                 #expect(reply.text.contains("…' (1"), "\(reply.text.prefix(200))")
             }
         }
