@@ -73,15 +73,17 @@ let package = Package(
             ]
         ),
 
-        // Tests.
+        // Tests. TestSupport holds no tests: what several test targets share (the socket client,
+        // its response type, bounded waiting); only test targets use it.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Tensor"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Explain", "Imaging"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
