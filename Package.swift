@@ -74,15 +74,15 @@ let package = Package(
         ),
 
         // Tests. TestSupport holds no tests: what several test targets share (the socket client,
-        // its response type, bounded waiting); only test targets use it.
+        // its response type, bounded waiting, the seeded generator); only test targets use it.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Tensor"]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Explain", "Imaging"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
