@@ -1,11 +1,16 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// Layers point one way (every module a target imports is declared):
+/// Layers point one way (every module a target imports is declared; `tools/module_graph.py`
+/// prints the graph from `swift package describe` and checks both):
 ///
-///     gradcam -> Service -> HTTP -> COpenSSL, CEventPoll
-///                        -> Pipeline -> Models -> ONNX -> Tensor -> CBLAS, CKernels
+///     gradcam -> CMalloc
+///             -> Service -> HTTP -> COpenSSL, CEventPoll
+///                        -> Pipeline -> Models -> COpenSSL
+///                                              -> ONNX -> Tensor -> CBLAS, CKernels
 ///                                              -> Explain -> Tensor, Imaging -> CCodecs -> CJPEG, CPNG
+///
+///     each XTests -> X; HTTPTests, ServiceTests, ImagingTests, TensorTests -> TestSupport
 ///
 /// Tensor is the engine, ONNX reads models into it, Explain computes maps from it, Imaging
 /// decodes and draws images, Models loads and describes models, Pipeline runs one request
@@ -77,7 +82,10 @@ let package = Package(
         // its response type, bounded waiting, the seeded generator); only test targets use it.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Tensor"]),
+        .testTarget(
+            name: "ONNXTests",
+            dependencies: ["ONNX", "Tensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Explain", "Imaging"]),
