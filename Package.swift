@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Explain", "Imaging"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models", "Imaging", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
     ],
