@@ -64,7 +64,7 @@ import Testing
             #expect(try await serverStillAnswers(port: port))
         }
         // Every connection that closed has left the poller (it deregisters before it closes).
-        #expect(try await eventually(within: 10) { server.connectionCount == 0 })
+        #expect(try await eventually(within: .seconds(10)) { server.connectionCount == 0 })
         #expect(server.watchedSocketCount == 0)
         // A drain with clients still arriving and vanishing.
         let arrivals = Task {
