@@ -1,12 +1,17 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-/// Layers point one way (every module a target imports is declared):
+/// Layers point one way (every module a target imports is declared; `tools/module_graph.py`
+/// prints the graph from `swift package describe` and checks both):
 ///
-///     gradcam -> Service -> HTTP -> COpenSSL, CEventPoll
-///                        -> Pipeline -> Models -> ONNX -> Tensor -> CBLAS, CKernels
+///     gradcam -> CMalloc
+///             -> Service -> HTTP -> COpenSSL, CEventPoll
+///                        -> Pipeline -> Models -> COpenSSL
+///                                              -> ONNX -> Tensor -> CBLAS, CKernels
 ///                                              -> Explain -> Tensor, Imaging -> CCodecs -> CJPEG, CPNG
-///     (HTTP, Explain and Models also -> ClientText)
+///     HTTP, Explain, Models and Service also -> ClientText
+///
+///     each XTests -> X; HTTPTests, ServiceTests, ImagingTests, TensorTests -> TestSupport
 ///
 /// Tensor is the engine, ONNX reads models into it, Explain computes maps from it, Imaging
 /// decodes and draws images, Models loads and describes models, Pipeline runs one request
@@ -78,15 +83,20 @@ let package = Package(
             ]
         ),
 
-        // Tests.
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Tensor"]),
+        // Tests. TestSupport holds no tests: what several test targets share (the socket client,
+        // its response type, bounded waiting, the seeded generator); only test targets use it.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(
+            name: "ONNXTests",
+            dependencies: ["ONNX", "Tensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Explain", "Imaging"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models", "ClientText"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models", "Imaging", "ClientText", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,25 +1,21 @@
 #!/usr/bin/env python3
-"""Generates the colormap tables of the server and of the demo page, from one source.
+"""Generates the colormap tables of the server: Sources/Imaging/ColormapTables.swift.
 
-Writes
-  Sources/Imaging/ColormapTables.swift   the tables the server colours heatmaps with
-  Sources/Service/Web/colormaps.js       the same tables, for the demo page's overlay
-
-Both hold 256 RGB8 entries per colormap, entry i for value i / 255, taken from OpenCV and
-matplotlib (which agree: checked here). Run from the repository root with a venv holding
-numpy, opencv-python-headless and matplotlib:
+256 RGB8 entries per colormap, entry i for value i / 255, taken from OpenCV and matplotlib
+(which agree: checked here). The demo page gets the same tables from the server, which
+writes its `/static/colormaps.js` from them (Sources/Service/ColormapModule.swift). Run from
+the repository root with a venv holding numpy, opencv-python-headless and matplotlib:
 
     python tools/make_colormap_tables.py
 
-`integration/browser/test_colormap_tables.py` checks that the committed files are what
-`swift_source` and `js_source` make of the same tables.
+`integration/browser/test_colormap_tables.py` checks that the committed file is what
+`swift_source` makes of its tables, and that the page's module holds the same tables.
 """
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SWIFT = ROOT / "Sources" / "Imaging" / "ColormapTables.swift"
-JS = ROOT / "Sources" / "Service" / "Web" / "colormaps.js"
 NAMES = ["jet", "turbo", "viridis", "inferno", "gray"]
 
 PROVENANCE = [
@@ -76,19 +72,10 @@ def swift_source(tables):
     return "\n".join(lines + ["}"]) + "\n"
 
 
-def js_source(tables):
-    lines = _header() + ["", "/** Colormap name -> its RGB table (768 bytes), as the server colours heatmaps. */",
-                         "export const COLORMAP_TABLES = Object.freeze({"]
-    for name in NAMES:
-        lines += [f"  {name}: new Uint8Array(["] + _rows(tables[name], " " * 4) + ["  ]),"]
-    return "\n".join(lines + ["});"]) + "\n"
-
-
 def main():
     tables = compute_tables()
     SWIFT.write_text(swift_source(tables))
-    JS.write_text(js_source(tables))
-    print(f"wrote {SWIFT.relative_to(ROOT)} and {JS.relative_to(ROOT)}")
+    print(f"wrote {SWIFT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

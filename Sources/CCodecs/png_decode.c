@@ -1,5 +1,6 @@
 #include "ccodecs.h"
 #include "internal.h"
+#include "png_handlers.h"
 
 #include <math.h>
 #include <png.h>
@@ -8,27 +9,15 @@
 #include <string.h>
 
 /* The memory the PNG is read from, what went wrong, and the buffers of a reduced decode.
-   Lives across the setjmp in memory that libpng also reaches (io and error pointers). */
+   Lives across the setjmp in memory that libpng also reaches (the io pointer). */
 typedef struct png_reader {
     const uint8_t *data;
     size_t size;
     size_t position;
     int32_t status;             /* reported when libpng longjmps; CCODECS_CORRUPT unless set */
-    char *message;
     uint8_t *row;               /* one full-width RGB8 row from malloc, when reducing */
     ccodecs_box_reducer reducer;
 } png_reader;
-
-static void on_error(png_structp png, png_const_charp text) {
-    png_reader *reader = png_get_error_ptr(png);
-    ccodecs_set_message(reader->message, text);
-    png_longjmp(png, 1);
-}
-
-static void on_warning(png_structp png, png_const_charp text) {
-    (void)png;
-    (void)text;
-}
 
 static void on_read(png_structp png, png_bytep destination, size_t length) {
     png_reader *reader = png_get_io_ptr(png);
@@ -117,8 +106,8 @@ int32_t ccodecs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels
     reader.data = data;
     reader.size = size;
     reader.status = CCODECS_CORRUPT;
-    reader.message = out->message;
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, on_error, on_warning);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, out->message, ccodecs_png_on_error,
+                                             ccodecs_png_on_warning);
     if (png == NULL) return CCODECS_OUT_OF_MEMORY;
     png_infop info = png_create_info_struct(png);
     if (info == NULL) {

@@ -1,5 +1,6 @@
 #include "ccodecs.h"
 #include "internal.h"
+#include "png_handlers.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -7,22 +8,11 @@
 #include <string.h>
 
 /* Where libpng's output goes, and why writing stopped. Reached by libpng through
-   the io and error pointers. */
+   the io pointer. */
 typedef struct png_writer {
     ccodecs_buffer *buffer;
     int32_t status;             /* reported when libpng longjmps; CCODECS_CORRUPT unless set */
 } png_writer;
-
-static void on_error(png_structp png, png_const_charp text) {
-    png_writer *writer = png_get_error_ptr(png);
-    ccodecs_set_message(writer->buffer->message, text);
-    png_longjmp(png, 1);
-}
-
-static void on_warning(png_structp png, png_const_charp text) {
-    (void)png;
-    (void)text;
-}
 
 static void on_write(png_structp png, png_bytep bytes, size_t length) {
     png_writer *writer = png_get_io_ptr(png);
@@ -50,7 +40,8 @@ int32_t ccodecs_png_encode_rgb8(const uint8_t *pixels, uint32_t width, uint32_t 
                                 int32_t level, ccodecs_buffer *out) {
     memset(out, 0, sizeof *out);
     png_writer writer = { out, CCODECS_CORRUPT };
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &writer, on_error, on_warning);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, out->message, ccodecs_png_on_error,
+                                              ccodecs_png_on_warning);
     if (png == NULL) return CCODECS_OUT_OF_MEMORY;
     png_infop info = png_create_info_struct(png);
     if (info == NULL) {

@@ -32,12 +32,15 @@ extension GradCAMService {
         "js": "text/javascript; charset=utf-8",
     ]
 
-    /// The page's files by name, as compiled in by the EmbedFiles plugin: `index.html` is `/`.
-    static let demoPageFiles: [String: DemoPageFile] = DemoPageFiles.contents.reduce(into: [:]) { files, entry in
-        let (name, text) = entry
-        guard let dot = name.lastIndex(of: "."), let type = demoPageContentTypes[String(name[name.index(after: dot)...])] else { return }
-        files[name] = DemoPageFile(contentType: type, text: text)
-    }
+    /// The page's files by name: those compiled in by the EmbedFiles plugin (`index.html` is
+    /// `/`) and `colormaps.js`, written from Imaging's tables.
+    static let demoPageFiles: [String: DemoPageFile] = DemoPageFiles.contents
+        .merging([ColormapModule.fileName: ColormapModule.text]) { _, written in written }
+        .reduce(into: [:]) { files, entry in
+            let (name, text) = entry
+            guard let dot = name.lastIndex(of: "."), let type = demoPageContentTypes[String(name[name.index(after: dot)...])] else { return }
+            files[name] = DemoPageFile(contentType: type, text: text)
+        }
 
     /// The demo page and its assets need no API key, even with `protectAll`: they hold no
     /// data, and the page asks the user for the key its requests need.

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import HTTP
 
@@ -20,7 +21,7 @@ import Testing
 
     /// Opens a connection, takes it to `drop`, and drops it (with a reset when `reset`).
     private func churn(port: Int, _ drop: Drop, reset: Bool) async {
-        guard let client = try? RawClient(port: port, timeout: 2) else { return }
+        guard let client = try? SocketClient(port: port, timeout: .seconds(2)) else { return }
         if reset { client.resetOnClose() }
         switch drop {
         case .beforeTheFirstByte:
@@ -63,7 +64,7 @@ import Testing
             #expect(try await serverStillAnswers(port: port))
         }
         // Every connection that closed has left the poller (it deregisters before it closes).
-        #expect(try await eventually(within: 10) { server.connectionCount == 0 })
+        #expect(try await eventually(within: .seconds(10)) { server.connectionCount == 0 })
         #expect(server.watchedSocketCount == 0)
         // A drain with clients still arriving and vanishing.
         let arrivals = Task {

@@ -1,3 +1,4 @@
+import TestSupport
 import Synchronization
 import Testing
 @testable import HTTP
@@ -38,7 +39,7 @@ import Testing
         let responder = WaitingResponder()
         try await withServer(responder: responder) { _, port in
             do {
-                let client = try RawClient(port: port)
+                let client = try SocketClient(port: port)
                 await client.send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n")
                 #expect(try await eventually { responder.started.load(ordering: .relaxed) == 1 })
             }  // The client closes here.
@@ -51,7 +52,7 @@ import Testing
         let responder = WaitingResponder()
         try await withServer(responder: responder) { _, port in
             do {
-                let client = try RawClient(port: port)
+                let client = try SocketClient(port: port)
                 client.resetOnClose()
                 await client.send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n")
                 #expect(try await eventually { responder.started.load(ordering: .relaxed) == 1 })
@@ -63,7 +64,7 @@ import Testing
     @Test func aHalfClosedClientStillGetsTheAnswer() async throws {
         let responder = WaitingResponder()
         try await withServer(responder: responder) { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try await eventually { responder.started.load(ordering: .relaxed) == 1 })
             client.closeSending()
@@ -77,7 +78,7 @@ import Testing
     @Test func aPipelinedRequestDoesNotCancelTheOneBeforeIt() async throws {
         let responder = WaitingResponder()
         try await withServer(responder: responder) { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send("GET /wait?ms=300 HTTP/1.1\r\nHost: t\r\n\r\nGET /wait?ms=1 HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try await client.readResponse().text == "done")
             #expect(try await client.readResponse().text == "done")

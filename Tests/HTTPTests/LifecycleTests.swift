@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import HTTP
 #if canImport(Glibc)
@@ -13,23 +14,17 @@ import Darwin
         configuration.maxConnections = 2
         configuration.headerTimeout = .seconds(10)
         try await withServer(configuration) { server, port in
-            let first = try RawClient(port: port)
-            let second = try RawClient(port: port)
-            #expect(try await eventually { server.connectionCount == 2 })
-
-            let third = try RawClient(port: port)
+            let (held, third) = try await connectionsPastACapOfTwo(server, port: port)
             let refused = try await third.readResponse()
-            #expect(refused.status == 503)
-            #expect(refused.errorCode == "server_busy")
-            #expect(refused.header("Connection") == "close")
+            #expect(refused.isClosingError(503, "server_busy"))
             #expect(await third.waitForClose())
 
             // The admitted connections still work, and a slot that frees is reused.
-            await second.send(get("/", close: true))
-            #expect(try await second.readResponse().status == 200)
+            await held[1].send(get("/", close: true))
+            #expect(try await held[1].readResponse().status == 200)
             #expect(try await eventually { server.connectionCount == 1 })
             #expect(try await serverStillAnswers(port: port))
-            _ = first
+            withExtendedLifetime(held) {}
         }
     }
 
@@ -40,11 +35,11 @@ import Darwin
         let server = HTTPServer(configuration: configuration, responder: TestResponder())
         let port = try server.start()
 
-        let idle = try RawClient(port: port)
+        let idle = try SocketClient(port: port)
         await idle.send(get("/"))
         #expect(try await idle.readResponse().status == 200)
 
-        let busy = try RawClient(port: port)
+        let busy = try SocketClient(port: port)
         let sent = monotonicSeconds()
         await busy.send(get("/slow?ms=700"))
         try await Task.sleep(for: .milliseconds(150))
@@ -67,13 +62,13 @@ import Darwin
         let elapsed = monotonicSeconds() - sent
         #expect(elapsed >= 0.7 && elapsed < 3, "shutdown returned \(elapsed) s after the request")
         #expect(server.connectionCount == 0)
-        #expect(throws: ClientError.self) { try RawClient(port: port) }
+        #expect(throws: SocketClientError.self) { try SocketClient(port: port) }
     }
 
     @Test func shutdownClosesWhatOutlastsTheGracePeriod() async throws {
         let server = HTTPServer(configuration: .testing, responder: TestResponder())
         let port = try server.start()
-        let client = try RawClient(port: port)
+        let client = try SocketClient(port: port)
         await client.send(get("/slow?ms=10000"))
         try await Task.sleep(for: .milliseconds(100))
 
@@ -83,9 +78,7 @@ import Darwin
         #expect(elapsed >= 0.25 && elapsed < 2, "shutdown took \(elapsed) s")
         // Cut off, but answered: a request accepted is never left without a response.
         let response = try await client.readResponse()
-        #expect(response.status == 503)
-        #expect(response.errorCode == "shutting_down")
-        #expect(response.header("Connection") == "close")
+        #expect(response.isClosingError(503, "shutting_down"))
         #expect(await client.waitForClose())
     }
 
@@ -94,7 +87,7 @@ import Darwin
         configuration.keepAliveTimeout = .seconds(30)
         let server = HTTPServer(configuration: configuration, responder: TestResponder())
         let port = try server.start()
-        let reused = try RawClient(port: port)
+        let reused = try SocketClient(port: port)
         await reused.send(get("/"))
         #expect(try await reused.readResponse().header("Connection") == nil)
 
@@ -104,14 +97,12 @@ import Darwin
 
         // Within the announcement the listener still accepts, and every answer
         // (on a new connection, and on a reused keep-alive one) says it closes.
-        let late = try RawClient(port: port)
-        await late.send(get("/"))
-        let lateResponse = try await late.readResponse()
+        let late = try SocketClient(port: port)
+        let lateResponse = try await late.exchange(get("/"))
         #expect(lateResponse.status == 200)
         #expect(lateResponse.header("Connection") == "close")
         #expect(await late.waitForClose())
-        await reused.send(get("/"))
-        let reusedResponse = try await reused.readResponse()
+        let reusedResponse = try await reused.exchange(get("/"))
         #expect(reusedResponse.status == 200)
         #expect(reusedResponse.header("Connection") == "close")
         #expect(await reused.waitForClose())
@@ -119,7 +110,7 @@ import Darwin
         await shutdown.value
         let elapsed = monotonicSeconds() - start
         #expect(elapsed >= 0.75 && elapsed < 3, "shutdown returned after \(elapsed) s")
-        #expect(throws: ClientError.self) { try RawClient(port: port) }
+        #expect(throws: SocketClientError.self) { try SocketClient(port: port) }
     }
 
     @Test func waitUntilStoppedReturnsAfterShutdown() async throws {
@@ -128,8 +119,8 @@ import Darwin
         let waiter = Task { await server.waitUntilStopped() }
         await server.shutdown()
         await waiter.value  // (the suite's time limit fails the test if it never returns)
-        #expect(throws: ClientError.self, "the port still accepts after the server stopped") {
-            _ = try RawClient(port: port)
+        #expect(throws: SocketClientError.self, "the port still accepts after the server stopped") {
+            _ = try SocketClient(port: port)
         }
         let start = monotonicSeconds()
         await server.shutdown()
@@ -140,7 +131,7 @@ import Darwin
     @Test func survivesAClientThatVanishesMidResponse() async throws {
         try await withServer { server, port in
             for _ in 0..<3 {
-                let client = try RawClient(port: port)
+                let client = try SocketClient(port: port)
                 await client.send(get("/big?bytes=\(16 << 20)"))
                 _ = try await client.readResponse(headOnly: true)
                 // Dropped here with most of the body unread: the server's next
@@ -160,7 +151,7 @@ import Darwin
         try await Task.sleep(for: .milliseconds(100))
         kill(getpid(), SIGUSR2)
         await server.waitUntilStopped()
-        #expect(throws: ClientError.self) { try RawClient(port: port) }
+        #expect(throws: SocketClientError.self) { try SocketClient(port: port) }
     }
 
     @Test func reportsWhyItCannotListen() async throws {

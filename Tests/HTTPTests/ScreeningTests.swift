@@ -1,3 +1,4 @@
+import TestSupport
 import Synchronization
 import Testing
 @testable import HTTP
@@ -32,7 +33,7 @@ import Testing
     @Test func refusesBeforeSendingContinue() async throws {
         let responder = KeyedResponder()
         try await withServer(configuration, responder: responder) { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n")
             // The first and only response is the refusal: no `100 Continue` before it.
             let response = try await client.readResponse()
@@ -46,9 +47,8 @@ import Testing
     @Test func refusesWithoutReadingTheBody() async throws {
         let responder = KeyedResponder()
         try await withServer(configuration, responder: responder) { _, port in
-            let client = try RawClient(port: port)
-            await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 60000000\r\n\r\n")
-            let response = try await client.readResponse()
+            let client = try SocketClient(port: port)
+            let response = try await client.exchange("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 60000000\r\n\r\n")
             #expect(response.status == 401)
             // The client keeps sending its 60 MB body; the server stops reading after
             // at most `maxLingerBytes` and closes, long before the linger timeout, and
@@ -68,11 +68,10 @@ import Testing
     @Test func passesAcceptedHeadsOn() async throws {
         let responder = KeyedResponder()
         try await withServer(configuration, responder: responder) { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
             #expect(try await client.readResponse().status == 100)
-            await client.send("hello")
-            let response = try await client.readResponse()
+            let response = try await client.exchange("hello")
             #expect(response.status == 200)
             #expect(response.text == "hello")
             #expect(response.header("Connection") == nil)

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import HTTP
 
@@ -14,15 +15,10 @@ import Testing
         configure(&configuration)
         var result: (WireResponse, Double)?
         try await withServer(configuration) { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             let start = monotonicSeconds()
-            await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
-            let trickler = Task.detached {
-                for _ in 0..<60 {
-                    guard await client.send("x") else { return }
-                    try? await Task.sleep(for: .milliseconds(200))
-                }
-            }
+            let trickler = client.trickle(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n", then: "x", every: .milliseconds(200))
             let response = try await client.readResponse()
             result = (response, monotonicSeconds() - start)
             trickler.cancel()
@@ -59,14 +55,13 @@ import Testing
         configuration.minBodyBytesPerSecond = 10
         configuration.bodyRateGracePeriod = .milliseconds(300)
         try await withServer(configuration) { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             // The head and the first 20 bytes in one write, so they arrive in one read:
             // those 20 bytes count towards the rate too, and earn 2 s at 10 bytes/s,
             // well past the 300 ms grace period and the next write.
             await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 30\r\n\r\n01234567890123456789")
             try await Task.sleep(for: .milliseconds(800))
-            await client.send("0123456789")
-            let response = try await client.readResponse()
+            let response = try await client.exchange("0123456789")
             #expect(response.status == 200)
             #expect(response.text == "012345678901234567890123456789")
         }
@@ -77,29 +72,24 @@ import Testing
         configuration.maxConnectionsPerAddress = 2
         configuration.headerTimeout = .seconds(10)
         try await withServer(configuration) { server, port in
-            let first = try RawClient(port: port)
-            let second = try RawClient(port: port)
-            #expect(try await eventually { server.connectionCount == 2 })
-
-            let third = try RawClient(port: port)
+            let (held, third) = try await connectionsPastACapOfTwo(server, port: port)
             let refused = try await third.readResponse()
-            #expect(refused.status == 503)
-            #expect(refused.errorCode == "server_busy")
+            #expect(refused.isClosingError(503, "server_busy"))
             #expect(refused.text.contains("from this address"))
             #expect(refused.header("Retry-After") == "1")
             #expect(await third.waitForClose())
 
             // Another address still gets in.
-            let other = try RawClient(port: port, source: "127.0.0.2")
+            let other = try SocketClient(port: port, source: "127.0.0.2")
             await other.send(get("/", close: true))
             #expect(try await other.readResponse().status == 200)
 
             // A slot of the capped address that frees is reused.
-            await first.send(get("/", close: true))
-            #expect(try await first.readResponse().status == 200)
+            await held[0].send(get("/", close: true))
+            #expect(try await held[0].readResponse().status == 200)
             #expect(try await eventually { server.connectionCount == 1 })
             #expect(try await serverStillAnswers(port: port))
-            _ = second
+            withExtendedLifetime(held) {}
         }
     }
 
@@ -108,18 +98,18 @@ import Testing
         configuration.maxConnections = 2
         configuration.keepAliveTimeout = .seconds(30)
         try await withServer(configuration) { server, port in
-            let older = try RawClient(port: port)
+            let older = try SocketClient(port: port)
             await older.send(get("/"))
             #expect(try await older.readResponse().status == 200)
             try await Task.sleep(for: .milliseconds(50))
-            let newer = try RawClient(port: port)
+            let newer = try SocketClient(port: port)
             await newer.send(get("/"))
             #expect(try await newer.readResponse().status == 200)
             #expect(server.connectionCount == 2)
 
             // Both slots are held by idle keep-alive connections: the newcomer is
             // served, and the connection idle the longest makes room.
-            let newcomer = try RawClient(port: port)
+            let newcomer = try SocketClient(port: port)
             await newcomer.send(get("/"))
             #expect(try await newcomer.readResponse().status == 200)
             #expect(await older.waitForClose())

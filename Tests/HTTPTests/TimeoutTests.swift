@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import HTTP
 
@@ -8,15 +9,9 @@ import Testing
 
     @Test func cutsOffASlowlorisAtTheHeaderDeadline() async throws {
         try await withServer { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             let start = monotonicSeconds()
-            let trickler = Task.detached {
-                await client.send("GET / HTTP/1.1\r\nHost: t\r\n")
-                for _ in 0..<60 {
-                    guard await client.send("X") else { return }
-                    try? await Task.sleep(for: .milliseconds(50))
-                }
-            }
+            let trickler = client.trickle("GET / HTTP/1.1\r\nHost: t\r\n")
             let closed = await client.waitForClose()
             let elapsed = monotonicSeconds() - start
             trickler.cancel()
@@ -28,32 +23,23 @@ import Testing
 
     @Test func answers408ToAStalledHeaderSection() async throws {
         try await withServer { _, port in
-            let client = try RawClient(port: port)
-            await client.send("GET / HTTP/1.1\r\nHost: t\r\n")
-            let response = try await client.readResponse()
-            #expect(response.status == 408)
-            #expect(response.errorCode == "request_timeout")
-            #expect(await client.waitForClose())
+            try await expectClosingError("GET / HTTP/1.1\r\nHost: t\r\n", 408, "request_timeout", port: port)
         }
     }
 
     @Test func closesAConnectionThatSendsNothing() async throws {
         try await withServer { _, port in
-            let client = try RawClient(port: port)
-            let start = monotonicSeconds()
-            #expect(try await client.readToEnd().isEmpty)
-            let elapsed = monotonicSeconds() - start
-            #expect(elapsed >= 0.7 && elapsed < 0.8 + Self.slack, "closed after \(elapsed) s")
+            let client = try SocketClient(port: port)
+            try await expectClosedAtTheDeadline(client, since: monotonicSeconds())
         }
     }
 
     @Test func cutsOffAStalledBody() async throws {
         try await withServer { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             // Timed from before the send: the server's idle timer starts after it.
             let start = monotonicSeconds()
-            await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789")
-            let response = try await client.readResponse()
+            let response = try await client.exchange("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789")
             let elapsed = monotonicSeconds() - start
             #expect(response.status == 408)
             #expect(elapsed >= 0.7 && elapsed < 0.8 + Self.slack, "answered after \(elapsed) s")
@@ -66,7 +52,7 @@ import Testing
         var configuration = HTTPServer.Configuration.testing
         configuration.bodyIdleTimeout = .seconds(2)
         try await withServer(configuration) { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n")
             // Five gaps of 600 ms: longer than the 2 s idle timeout in total, each well
             // within it (wide margins: a loaded machine may stall a sleeper for 1 s).
@@ -82,29 +68,22 @@ import Testing
 
     @Test func closesAnIdleKeepAliveConnection() async throws {
         try await withServer { _, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             // Timed from before the request: the idle timer starts after the response.
             let start = monotonicSeconds()
             await client.send(get("/"))
             #expect(try await client.readResponse().status == 200)
-            #expect(try await client.readToEnd().isEmpty)
-            let elapsed = monotonicSeconds() - start
-            #expect(elapsed >= 0.7 && elapsed < 0.8 + Self.slack, "closed after \(elapsed) s")
+            try await expectClosedAtTheDeadline(client, since: start)
         }
     }
 
     @Test func dropsAClientThatStopsReadingItsResponse() async throws {
         try await withServer { server, port in
-            let client = try RawClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send(get("/big?bytes=\(64 << 20)"))
             // The client reads nothing; once the socket buffers fill, the server
             // waits on it for the write timeout and then gives up.
-            var waited = 0.0
-            while server.connectionCount > 0 && waited < 0.8 + 4 * Self.slack {
-                try await Task.sleep(for: .milliseconds(100))
-                waited += 0.1
-            }
-            #expect(server.connectionCount == 0)
+            #expect(try await eventually(within: .seconds(0.8 + 4 * Self.slack)) { server.connectionCount == 0 })
         }
     }
 }

@@ -1,5 +1,6 @@
-import Testing
 import Imaging
+import TestSupport
+import Testing
 
 @Suite struct PNGEncodeTests {
     private func noise(width: Int, height: Int, seed: UInt64) -> Image {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import TestSupport
 import Testing
 import Service
 
@@ -137,14 +138,14 @@ import Service
                 #expect(service.screen(head: HTTPRequest(method: "GET", target: "/healthz")) == nil)
 
                 // Over the wire: 401 at once, never `100 Continue`, then the connection closes.
-                let client = try WireClient(port: port)
+                let client = try SocketClient(port: port)
                 await client.send(request("POST", "/predict?model=vgg16_small",
                                           headers: [("Content-Length", "200000"), ("Expect", "100-continue")]))
-                let response = try await client.read()
+                let response = try await client.readResponse()
                 #expect(response.status == 401)
                 #expect(response.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
                 #expect(response.header("Connection") == "close")
-                #expect(await client.closes())
+                #expect(await client.waitForClose())
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Service
 
@@ -71,7 +72,7 @@ final class Blocker: Sendable {
 
     @Test func aStoppedPoolAnswersShuttingDown() async throws {
         try await withService { service, port in
-            try await onThread { service.shutdown() }
+            await onThread { service.shutdown() }
             let reply = try await post(port, "/predict?model=vgg16_small", raw: Fixture.png, contentType: "image/png")
             #expect(reply.status == 503)
             #expect(reply.errorCode == "shutting_down")

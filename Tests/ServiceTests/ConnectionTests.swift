@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The server's HTTP/1.1 behaviour and limits as the service's clients meet them:
@@ -12,9 +13,22 @@ import Testing
         try await post(port, Self.predict, raw: Fixture.png, contentType: "image/png").status == 200
     }
 
+    /// Sends `bytes` on a new connection and expects the server's closing error (`status`,
+    /// the JSON `code`, `Connection: close`), the close itself, and a normal prediction on
+    /// the next connection.
+    private func expectRefusal(
+        _ bytes: [UInt8], _ status: Int, _ code: String, port: Int, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let client = try SocketClient(port: port)
+        let reply = try await client.exchange(bytes)
+        #expect(reply.isClosingError(status, code), sourceLocation: sourceLocation)
+        #expect(await client.waitForClose(), "the server kept the connection open", sourceLocation: sourceLocation)
+        #expect(try await stillPredicts(port), sourceLocation: sourceLocation)
+    }
+
     @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
         try await withSharedService { port in
-            let client = try WireClient(port: port)
+            let client = try SocketClient(port: port)
             for _ in 0..<3 {
                 let reply = try await client.exchange(request("POST", Self.predict, headers: [("Content-Type", "image/png")], body: Fixture.png))
                 #expect(reply.status == 200)
@@ -26,19 +40,19 @@ import Testing
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await withSharedService { port in
-            let client = try WireClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send(request("POST", Self.predict, headers: [("Content-Type", "image/png")], body: Fixture.png)
                 + request("GET", "/healthz")
                 + request("POST", "/gradcam?model=alexnet_small&format=json", headers: [("Content-Type", "image/jpeg")], body: Fixture.jpeg)
                 + request("GET", "/nope"))
-            let first = try await client.read()
+            let first = try await client.readResponse()
             #expect(first.status == 200)
             #expect(first.text.hasPrefix(#"{"image""#))
-            #expect(try await client.read().text == "ok\n")
-            let third = try await client.read()
+            #expect(try await client.readResponse().text == "ok\n")
+            let third = try await client.readResponse()
             #expect(third.status == 200)
             #expect(third.text.contains(#""method":"gradcam""#))
-            #expect(try await client.read().status == 404)
+            #expect(try await client.readResponse().status == 404)
         }
     }
 
@@ -53,96 +67,66 @@ import Testing
             }
             body += Array("0\r\n\r\n".utf8)
             let head = request("POST", Self.predict, headers: [("Content-Type", "image/png"), ("Transfer-Encoding", "chunked")])
-            let reply = try await WireClient(port: port).exchange(head + body)
+            let reply = try await SocketClient(port: port).exchange(head + body)
             #expect(reply.status == 200)
         }
     }
 
     @Test func malformedChunkingIs400AndClose() async throws {
         try await withSharedService { port in
-            let client = try WireClient(port: port)
             let head = request("POST", Self.predict, headers: [("Content-Type", "image/png"), ("Transfer-Encoding", "chunked")])
-            let reply = try await client.exchange(head + Array("zz\r\nhello\r\n0\r\n\r\n".utf8))
-            #expect(reply.status == 400)
-            #expect(reply.errorCode == "bad_request")
-            #expect(reply.header("Connection") == "close")
-            #expect(await client.closes())
-            #expect(try await stillPredicts(port))
+            try await expectRefusal(head + Array("zz\r\nhello\r\n0\r\n\r\n".utf8), 400, "bad_request", port: port)
         }
     }
 
     @Test func expectContinueGetsAnInterimAnswerThenTheResult() async throws {
         try await withSharedService { port in
-            let client = try WireClient(port: port)
+            let client = try SocketClient(port: port)
             var head = "POST \(Self.predict) HTTP/1.1\r\nHost: t\r\nContent-Type: image/png\r\n"
             head += "Content-Length: \(Fixture.png.count)\r\nExpect: 100-continue\r\n\r\n"
             await client.send(head)
-            #expect(try await client.read().status == 100)
-            await client.send(Fixture.png)
-            let reply = try await client.read()
+            #expect(try await client.readResponse().status == 100)
+            let reply = try await client.exchange(Fixture.png)
             #expect(reply.status == 200, "\(reply.text)")
         }
     }
 
     @Test func expectContinueOverTheBodyLimitIs413BeforeTheBody() async throws {
         try await withSharedService { port in
-            let client = try WireClient(port: port)
-            await client.send("POST \(Self.predict) HTTP/1.1\r\nHost: t\r\nContent-Type: image/png\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n")
-            let reply = try await client.read()
-            #expect(reply.status == 413)
-            #expect(reply.errorCode == "content_too_large")
-            #expect(await client.closes())
-            #expect(try await stillPredicts(port))
+            let head = "POST \(Self.predict) HTTP/1.1\r\nHost: t\r\nContent-Type: image/png\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n"
+            try await expectRefusal(Array(head.utf8), 413, "content_too_large", port: port)
         }
     }
 
     @Test func anOversizedHeaderSectionIs431() async throws {
         try await withSharedService { port in
-            let client = try WireClient(port: port)
-            let reply = try await client.exchange(request("POST", Self.predict, headers: [("X-Pad", String(repeating: "p", count: 5000))], body: Fixture.png))
-            #expect(reply.status == 431)
-            #expect(reply.errorCode == "header_fields_too_large")
-            #expect(await client.closes())
-            #expect(try await stillPredicts(port))
+            let padded = request("POST", Self.predict, headers: [("X-Pad", String(repeating: "p", count: 5000))], body: Fixture.png)
+            try await expectRefusal(padded, 431, "header_fields_too_large", port: port)
         }
     }
 
     @Test func anOversizedBodyIs413() async throws {
         try await withSharedService { port in
-            let client = try WireClient(port: port)
             let body = Fixture.png + [UInt8](repeating: 0, count: 300 * 1024)
-            let reply = try await client.exchange(request("POST", Self.predict, headers: [("Content-Type", "image/png")], body: body))
-            #expect(reply.status == 413)
-            #expect(reply.errorCode == "content_too_large")
-            #expect(await client.closes())
-            #expect(try await stillPredicts(port))
+            let oversized = request("POST", Self.predict, headers: [("Content-Type", "image/png")], body: body)
+            try await expectRefusal(oversized, 413, "content_too_large", port: port)
         }
     }
 
     @Test func aParseErrorIs400AndClose() async throws {
         try await withSharedService { port in
-            let client = try WireClient(port: port)
-            let reply = try await client.exchange(Array("POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8))
-            #expect(reply.status == 400)
-            #expect(reply.errorCode == "bad_request")
-            #expect(await client.closes())
-            #expect(try await stillPredicts(port))
+            let ambiguous = "POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            try await expectRefusal(Array(ambiguous.utf8), 400, "bad_request", port: port)
         }
     }
 
     @Test func aSlowlorisHeaderTrickleIsCutOffAtTheDeadline() async throws {
         try await withService(http: .testing) { _, port in
-            let client = try WireClient(port: port)
+            let client = try SocketClient(port: port)
             let start = ContinuousClock.now
             // Each byte arrives well within any idle timeout; only the header deadline stops it.
-            let trickler = Task.detached {
-                await client.send("POST \(Self.predict) HTTP/1.1\r\nHost: t\r\n")
-                for _ in 0..<60 {
-                    guard await client.send("X") else { return }
-                    try? await Task.sleep(for: .milliseconds(50))
-                }
-            }
-            let closed = await client.closes()
+            let trickler = client.trickle("POST \(Self.predict) HTTP/1.1\r\nHost: t\r\n")
+            let closed = await client.waitForClose()
             let elapsed = ContinuousClock.now - start
             trickler.cancel()
             #expect(closed)
@@ -153,22 +137,21 @@ import Testing
 
     @Test func aStalledBodyIsCutOff() async throws {
         try await withService(http: .testing) { _, port in
-            let client = try WireClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send(request("POST", Self.predict, headers: [("Content-Type", "image/png"), ("Content-Length", "\(Fixture.png.count)")]))
-            await client.send(Array(Fixture.png.prefix(100)))
-            let reply = try await client.read()
+            let reply = try await client.exchange(Array(Fixture.png.prefix(100)))
             #expect(reply.status == 408)
-            #expect(await client.closes())
+            #expect(await client.waitForClose())
             #expect(try await stillPredicts(port))
         }
     }
 
     @Test func anIdleKeepAliveConnectionIsClosed() async throws {
         try await withService(http: .testing) { _, port in
-            let client = try WireClient(port: port)
+            let client = try SocketClient(port: port)
             #expect(try await client.exchange(request("GET", "/healthz")).status == 200)
             let start = ContinuousClock.now
-            #expect(await client.closes())
+            #expect(await client.waitForClose())
             let idle = ContinuousClock.now - start
             #expect(idle >= .milliseconds(1500) && idle < .seconds(6))
         }

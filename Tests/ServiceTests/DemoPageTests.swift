@@ -1,7 +1,8 @@
 import Foundation
 import HTTP
-import Testing
+import Imaging
 import Service
+import Testing
 
 /// The demo page's files (`/` and `/static/<file>`), without sockets: types, validators,
 /// 404 for other names, and no key needed for them even with `protectAll`.
@@ -60,6 +61,21 @@ import Service
             #expect(stale.status == .ok && stale.body == response.body, "\(path)")
         }
         #expect(Set(files.values.compactMap { $0.headers["ETag"] }).count == files.count, "each file has its own tag")
+    }
+
+    /// The page colours its overlay with the server's own tables: the `colormaps.js` the
+    /// server writes holds every colormap's table, exactly.
+    @Test func theColormapModuleHoldsTheServersTables() async throws {
+        let service = try service()
+        defer { service.shutdown() }
+        let text = String(decoding: await get(service, "/static/colormaps.js").body, as: UTF8.self)
+        var tables: [String: [UInt8]] = [:]
+        for line in text.split(separator: "\n") where line.contains(": new Uint8Array([") {
+            let name = line.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)
+            let values = line.drop { $0 != "[" }.dropFirst().prefix { $0 != "]" }
+            tables[name] = values.split(separator: ", ").compactMap { UInt8($0) }
+        }
+        #expect(tables == Dictionary(uniqueKeysWithValues: Colormap.allCases.map { ($0.rawValue, $0.table) }))
     }
 
     @Test(arguments: ["/static/", "/static/nope.js", "/static/main.js/x", "/static/../openapi.yaml", "/static/MAIN.JS"])

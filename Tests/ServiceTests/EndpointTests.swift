@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The GET endpoints, routing (404, 405) and readiness, over real sockets.
@@ -131,9 +132,9 @@ import Testing
     ])
     func wrongMethodsAreNotAllowed(method: String, path: String, allow: String) async throws {
         try await withService(load: false) { _, port in
-            let client = try WireClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send(request(method, path))
-            let reply = try await client.read(headOnly: method == "HEAD")
+            let reply = try await client.readResponse(headOnly: method == "HEAD")
             #expect(reply.status == 405)
             #expect(reply.header("Allow") == allow)
             #expect(method == "HEAD" || reply.errorCode == "method_not_allowed")
@@ -142,9 +143,9 @@ import Testing
 
     @Test func headAnswersLikeGetWithoutABody() async throws {
         try await withService(load: false) { _, port in
-            let client = try WireClient(port: port)
+            let client = try SocketClient(port: port)
             await client.send(request("HEAD", "/healthz"))
-            let reply = try await client.read(headOnly: true)
+            let reply = try await client.readResponse(headOnly: true)
             #expect(reply.status == 200)
             #expect(reply.header("Content-Length") == "3")
             // The connection stays usable: nothing but the head was sent.

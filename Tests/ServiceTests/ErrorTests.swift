@@ -3,6 +3,7 @@ import Foundation
 import HTTP
 import Models
 import Service
+import TestSupport
 import Testing
 
 /// One bad request and the answer it must get.
@@ -75,7 +76,7 @@ private let badRequests: [BadRequest] = [
     @Test(arguments: badRequests)
     func answersTheErrorThatNamesTheMistake(_ bad: BadRequest) async throws {
         try await withSharedService { port in
-            let reply = try await WireClient(port: port).exchange(bad.bytes)
+            let reply = try await SocketClient(port: port).exchange(bad.bytes)
             #expect(reply.status == bad.status, "\(reply.text)")
             #expect(reply.errorCode == bad.code, "\(reply.text)")
             #expect(reply.header("Content-Type") == "application/json")
@@ -102,7 +103,7 @@ private let badRequests: [BadRequest] = [
         ]
         try await withSharedService { port in
             for bytes in requests {
-                let reply = try await WireClient(port: port).exchange(bytes)
+                let reply = try await SocketClient(port: port).exchange(bytes)
                 // 4xx, or 501 for a transfer coding the server does not implement.
                 #expect((400..<500).contains(reply.status) || reply.status == 501, "\(reply.text.prefix(200))")
                 #expect(!reply.text.contains(String(long.prefix(ClientText.quoteLimit + 1))), "echoed more than \(ClientText.quoteLimit) characters")
@@ -121,7 +122,7 @@ private let badRequests: [BadRequest] = [
 
     @Test func optionsAsteriskDescribesTheServer() async throws {
         try await withSharedService { port in
-            let reply = try await WireClient(port: port).exchange(request("OPTIONS", "*"))
+            let reply = try await SocketClient(port: port).exchange(request("OPTIONS", "*"))
             #expect(reply.status == 200)
             #expect(reply.header("Allow") == "GET, HEAD, POST, OPTIONS")
             #expect(reply.header("Content-Length") == "0")

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Pipeline
+import TestSupport
 import Testing
 
 /// `POST /gradcam` and `POST /predict`: uploads, parameters, PNG headers, and the JSON

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import TestSupport
 import Synchronization
 import Testing
 @testable import Service

@@ -1,20 +1,17 @@
+import TestSupport
 import Testing
 @testable import Tensor
 
-/// Deterministic pseudo-random test data (SplitMix64).
+/// Deterministic pseudo-random test data, drawn from SplitMix64.
 struct TestRandom {
-    private var state: UInt64
+    private var generator: SplitMix64
 
     init(seed: UInt64) {
-        state = seed
+        generator = SplitMix64(seed: seed)
     }
 
     mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        generator.next()
     }
 
     mutating func uniform(_ range: ClosedRange<Float> = -1...1) -> Float {

@@ -1,14 +1,17 @@
-"""The demo page colours maps with the server's tables: both files come from one generator.
+"""The demo page colours maps with the server's tables, which have one home.
 
-`tools/make_colormap_tables.py` writes Sources/Imaging/ColormapTables.swift and
-Sources/Service/Web/colormaps.js. This test reads the tables back from the Swift file and
-checks that each committed file is exactly what the generator writes for them, so a table
-edited in one file only (or a generator changed without regenerating) fails here. It needs
-neither OpenCV nor matplotlib: only the generator's formatting functions.
+`tools/make_colormap_tables.py` writes Sources/Imaging/ColormapTables.swift; the server writes
+the page's `/static/colormaps.js` from those tables (Sources/Service/ColormapModule.swift).
+These tests read the tables back from the Swift file, check that it is exactly what the
+generator writes for them (so a table edited by hand, or a generator changed without
+regenerating, fails here), and that the module the server serves holds the same tables. They
+need neither OpenCV nor matplotlib: only the generator's formatting function.
 """
 import importlib.util
 import pathlib
 import re
+
+import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -20,24 +23,27 @@ def _generator():
     return module
 
 
-def _swift_tables(text):
-    tables = {}
-    for name, body in re.findall(r"static let (\w+): \[UInt8\] = \[(.*?)\]", text, flags=re.S):
-        tables[name] = [int(v) for v in body.replace(",", " ").split()]
-    return tables
+def _tables(text, pattern):
+    return {name: [int(v) for v in body.replace(",", " ").split()] for name, body in re.findall(pattern, text, flags=re.S)}
+
+
+def _swift_tables():
+    return _tables(_generator().SWIFT.read_text(), r"static let (\w+): \[UInt8\] = \[(.*?)\]")
 
 
 def test_swift_tables_are_complete():
-    generator = _generator()
-    tables = _swift_tables(generator.SWIFT.read_text())
-    assert list(tables) == generator.NAMES
+    tables = _swift_tables()
+    assert list(tables) == _generator().NAMES
     for name, values in tables.items():
         assert len(values) == 768 and all(0 <= v <= 255 for v in values), name
 
 
-def test_committed_files_are_the_generators_output_for_one_set_of_tables():
+def test_committed_tables_are_the_generators_output():
     generator = _generator()
-    tables = _swift_tables(generator.SWIFT.read_text())
-    assert generator.SWIFT.read_text() == generator.swift_source(tables), "ColormapTables.swift was edited by hand"
-    assert generator.JS.read_text() == generator.js_source(tables), \
-        "Sources/Service/Web/colormaps.js differs from the Swift tables: run tools/make_colormap_tables.py"
+    assert generator.SWIFT.read_text() == generator.swift_source(_swift_tables()), "ColormapTables.swift was edited by hand"
+
+
+def test_the_pages_module_holds_the_servers_tables(base_url):
+    response = requests.get(f"{base_url}/static/colormaps.js", timeout=30)
+    assert response.status_code == 200
+    assert _tables(response.text, r"(\w+): new Uint8Array\(\[(.*?)\]\)") == _swift_tables()

@@ -18,11 +18,7 @@ enum Architectures {
             }
             x = try b.maxPool(x, kernel: 2, stride: 2, name: "pool\(i + 1)")
         }
-        x = b.flatten(x)
-        x = b.linear(x, 512 * 7 * 7, 4096, relu: true, name: "fc6")
-        x = b.linear(x, 4096, 4096, relu: true, name: "fc7")
-        b.output(b.linear(x, 4096, 1000, relu: false, name: "fc8"))
-        return b.graph
+        return classifier(&b, x, features: 512 * 7 * 7)
     }
 
     /// AlexNet (torchvision's one-tower variant): 11x11/4, 5x5, three 3x3 convolutions,
@@ -38,8 +34,14 @@ enum Architectures {
         x = try b.conv(x, 384, 256, kernel: 3, pad: 1, name: "conv4")
         x = try b.conv(x, 256, 256, kernel: 3, pad: 1, name: "conv5")
         x = try b.maxPool(x, kernel: 3, stride: 2, name: "pool5")
-        x = b.flatten(x)
-        x = b.linear(x, 256 * 6 * 6, 4096, relu: true, name: "fc6")
+        return classifier(&b, x, features: 256 * 6 * 6)
+    }
+
+    /// The head both end with: flatten the `features` values of `x`, then fully connected
+    /// layers of 4096 (ReLU), 4096 (ReLU) and 1000 scores; the finished graph.
+    private static func classifier(_ b: inout GraphBuilder, _ x: ValueID, features: Int) -> Graph {
+        var x = b.flatten(x)
+        x = b.linear(x, features, 4096, relu: true, name: "fc6")
         x = b.linear(x, 4096, 4096, relu: true, name: "fc7")
         b.output(b.linear(x, 4096, 1000, relu: false, name: "fc8"))
         return b.graph

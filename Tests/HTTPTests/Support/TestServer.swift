@@ -1,4 +1,6 @@
 import HTTP
+import TestSupport
+import Testing
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -83,10 +85,43 @@ func get(_ path: String, close: Bool = false) -> String {
     "GET \(path) HTTP/1.1\r\nHost: test\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n"
 }
 
+/// Sends `request` on a new connection and expects the server's closing error (`status`,
+/// the JSON `code`, `Connection: close`), then the close itself; returns the answer for
+/// further checks.
+@discardableResult
+func expectClosingError(
+    _ request: String, _ status: Int, _ code: String, port: Int, sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> WireResponse {
+    let client = try SocketClient(port: port)
+    let response = try await client.exchange(request)
+    #expect(response.isClosingError(status, code), sourceLocation: sourceLocation)
+    #expect(await client.waitForClose(), "the server kept the connection open", sourceLocation: sourceLocation)
+    return response
+}
+
+/// Opens two connections and waits until `server` holds both, then opens a third: for a
+/// server capped at two connections (in all, or from one address). Returns the two held
+/// and the third, whose answer is the caller's to read.
+func connectionsPastACapOfTwo(_ server: HTTPServer, port: Int) async throws -> (held: [SocketClient], third: SocketClient) {
+    let held = [try SocketClient(port: port), try SocketClient(port: port)]
+    try #require(try await eventually { server.connectionCount == 2 }, "the server did not take both connections")
+    return (held, try SocketClient(port: port))
+}
+
+/// Expects the server to close `client`, sending nothing more, when the `.testing`
+/// timeouts (800 ms) have passed since `start` (`monotonicSeconds()`).
+func expectClosedAtTheDeadline(
+    _ client: SocketClient, since start: Double, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    #expect(try await client.readToEnd().isEmpty, sourceLocation: sourceLocation)
+    let elapsed = monotonicSeconds() - start
+    #expect(elapsed >= 0.7 && elapsed < 0.8 + TimeoutTests.slack, "closed after \(elapsed) s", sourceLocation: sourceLocation)
+}
+
 /// Asserts nothing about the connection that misbehaved: opens a fresh one and
 /// checks the server still answers a normal request.
 func serverStillAnswers(port: Int) async throws -> Bool {
-    let client = try RawClient(port: port)
+    let client = try SocketClient(port: port)
     await client.send(get("/", close: true))
     return try await client.readResponse().status == 200
 }
@@ -96,14 +131,4 @@ func monotonicSeconds() -> Double {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
-
-/// Polls until `condition` holds or `seconds` pass.
-func eventually(within seconds: Double = 3, _ condition: () -> Bool) async throws -> Bool {
-    let deadline = monotonicSeconds() + seconds
-    while !condition() {
-        guard monotonicSeconds() < deadline else { return false }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return true
 }

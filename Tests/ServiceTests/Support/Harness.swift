@@ -2,6 +2,7 @@ import Foundation
 import HTTP
 import Models
 import Service
+import TestSupport
 
 /// Files the tests read from the repository (paths, not imports of other test targets).
 enum Fixture {
@@ -122,11 +123,11 @@ func withService(
         try await body(service, port)
     } catch {
         await server.shutdown(grace: .zero)
-        _ = try? await onThread { service.shutdown() }
+        await onThread { service.shutdown() }
         throw error
     }
     await server.shutdown(grace: .seconds(2))
-    try await onThread { service.shutdown() }
+    await onThread { service.shutdown() }
 }
 
 /// Request bytes: `method target`, a Host header, `headers`, and `body` with its length.
@@ -161,32 +162,21 @@ struct Form {
 }
 
 /// `POST target` with `form` as multipart/form-data, on a fresh connection.
-func post(_ port: Int, _ target: String, form: Form, headers: [(String, String)] = []) async throws -> Reply {
-    try await WireClient(port: port).exchange(request("POST", target, headers: [("Content-Type", Form.contentType)] + headers, body: form.bytes))
+func post(_ port: Int, _ target: String, form: Form, headers: [(String, String)] = []) async throws -> WireResponse {
+    try await SocketClient(port: port).exchange(request("POST", target, headers: [("Content-Type", Form.contentType)] + headers, body: form.bytes))
 }
 
 /// `POST target` with a raw body of `contentType` (no Content-Type when `nil`).
-func post(_ port: Int, _ target: String, raw: [UInt8], contentType: String?) async throws -> Reply {
-    try await WireClient(port: port).exchange(request("POST", target, headers: contentType.map { [("Content-Type", $0)] } ?? [], body: raw))
+func post(_ port: Int, _ target: String, raw: [UInt8], contentType: String?) async throws -> WireResponse {
+    try await SocketClient(port: port).exchange(request("POST", target, headers: contentType.map { [("Content-Type", $0)] } ?? [], body: raw))
 }
 
 /// `GET target` on a fresh connection.
-func get(_ port: Int, _ target: String) async throws -> Reply {
-    try await WireClient(port: port).exchange(request("GET", target))
+func get(_ port: Int, _ target: String) async throws -> WireResponse {
+    try await SocketClient(port: port).exchange(request("GET", target))
 }
 
 /// Runs `body` against the shared service's port.
 func withSharedService(_ body: (Int) async throws -> Void) async throws {
     try await body(SharedService.port)
-}
-
-/// Waits until `condition` holds, polling every 5 ms for at most `limit`; returns whether it
-/// did. Every wait in these suites is bounded, so a broken server fails a test, not the run.
-func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
-    let start = ContinuousClock.now
-    while !condition() {
-        guard ContinuousClock.now - start < limit else { return false }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    return true
 }

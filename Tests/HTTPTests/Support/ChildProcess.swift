@@ -1,19 +1,5 @@
 import Foundation
-
-/// Runs blocking work (socket reads, child processes) on a thread of its own, so
-/// that tests waiting on it never starve the cooperative pool that the server's
-/// responder runs on.
-func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
-}
-
-func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: work()) }.start()
-    }
-}
+import TestSupport
 
 /// What a child process printed and how it ended.
 struct ProcessOutput: Sendable {
