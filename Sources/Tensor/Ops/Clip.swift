@@ -15,7 +15,8 @@ public struct Clip: Operator {
     }
 
     public var opType: String { "Clip" }
-    public var backwardUses: BackwardUses { .inputs }
+    /// `x`, and the bounds when they are runtime inputs.
+    public var backwardUses: BackwardUses { .inputs(0, 1, 2) }
 
     /// The bounds of one call.
     private func bounds(_ inputs: [Tensor?]) throws -> (Float, Float) {
