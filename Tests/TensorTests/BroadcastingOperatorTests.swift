@@ -80,6 +80,10 @@ import Testing
             try expectGradientMatchesFiniteDifferences(Variadic(kind, inputCount: 3), parts, wrt: [0, 1, 2])
             try expectReplicasMatchSeparatePasses(Variadic(kind, inputCount: 2), batch, wrt: [0, 1])
         }
+        // Three vectors of 2²¹ along different axes broadcast to 2⁶³ elements: refused, not a trap.
+        let n = 1 << 21
+        let axes: [Tensor?] = [Tensor.zeros([n, 1, 1]), Tensor.zeros([n, 1]), Tensor.zeros([n])]
+        expectInvalid("broadcast to more elements than") { _ = try forward(Variadic(.sum, inputCount: 3), axes) }
         // Ties share the gradient evenly, as PyTorch's maximum does.
         let tied = try backward(Variadic(.max, inputCount: 2), [b, b], gradient: .filled([2], with: 1), wrt: [0, 1])
         #expect(tied.map(\.floats) == [[0.5, 0.5], [0.5, 0.5]])
