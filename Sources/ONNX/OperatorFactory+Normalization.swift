@@ -27,6 +27,21 @@ extension OperatorFactory {
                 try BatchNormalization(epsilon: epsilon, parameters: parameters.contains { $0 == nil } ? nil : parameters.compactMap { $0 })
             }
         },
+        "LayerNormalization": { node in
+            try node.requireFloatStash()
+            return LayerNormalization(axis: try node.attributes.int("axis", default: -1),
+                                      epsilon: try node.attributes.float("epsilon", default: 1e-5))
+        },
+        "GroupNormalization": { node in
+            try node.requireFloatStash()
+            guard let groups = try node.attributes.int("num_groups") else { throw node.invalid("num_groups is required") }
+            // Opset 18 scales per group; opset 21 per channel.
+            return GroupNormalization(groups: groups, epsilon: try node.attributes.float("epsilon", default: 1e-5),
+                                      perGroupParameters: node.opset < 21)
+        },
+        "InstanceNormalization": { node in
+            GroupNormalization(groups: nil, epsilon: try node.attributes.float("epsilon", default: 1e-5))
+        },
         "Dropout": { node in
             if node.opset < 12 {
                 _ = try node.attributes.float("ratio")  // only applies in training
@@ -44,6 +59,12 @@ extension OperatorFactory {
 }
 
 extension NodeContext {
+    /// Refuses a `stash_type` other than float32, the precision the statistics are kept in.
+    func requireFloatStash() throws {
+        let stash = try attributes.int("stash_type", default: 1)
+        guard stash == 1 else { throw invalid("stash_type \(stash) is not supported; accepted: 1 (float)") }
+    }
+
     /// The constant input at `position`, or nil when it is absent or computed at run time.
     func constant(_ position: Int) -> Tensor? {
         position < constants.count ? constants[position] : nil

@@ -44,10 +44,11 @@ public struct BackwardPlan: Sendable {
             guard !wrt.isEmpty else { continue }
             for position in wrt { needed.insert(node.inputs[position]!) }
             steps.append((index, wrt))
-            if node.op.backwardUses.contains(.inputs) {
-                retained.formUnion(node.inputs.compactMap { $0 }.filter { graph.constants[$0] == nil })
+            let uses = node.op.backwardUses
+            for position in uses.inputs where position < node.inputs.count {
+                if let input = node.inputs[position], graph.constants[input] == nil { retained.insert(input) }
             }
-            if node.op.backwardUses.contains(.outputs) { retained.formUnion(node.outputs) }
+            if uses.outputs { retained.formUnion(node.outputs) }
         }
         self.steps = steps
         self.retained = retained

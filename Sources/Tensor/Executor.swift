@@ -160,7 +160,6 @@ public final class Executor {
 
     private func runBackward(_ plan: BackwardPlan, seed: Tensor) throws -> PassResult {
         var gradients: [ValueID: Tensor] = [plan.output: seed]
-        let context = BackwardContext(rule: plan.rule, workspace: workspace)
         for (index, wrt) in plan.steps {
             try cancellation?.check()
             let node = graph.nodes[index]
@@ -170,6 +169,11 @@ public final class Executor {
                 guard let id else { return nil }
                 return graph.constants[id] ?? values[id.index]
             }
+            let shapes = node.inputs.map { id -> [Int]? in
+                guard let id else { return nil }
+                return graph.constants[id]?.shape ?? self.shapes[id.index]
+            }
+            let context = BackwardContext(rule: plan.rule, workspace: workspace, inputShapes: shapes)
             let outputs = node.outputs.map { values[$0.index] ?? .empty }
             let inputGradients: [Tensor]
             do {
@@ -225,6 +229,12 @@ public final class Executor {
             throw EngineError.graph("'\(graph.name(of: id))' was not kept by the last forward pass")
         }
         return tensor
+    }
+
+    /// The values of the last forward pass that are still alive: the graph outputs, the
+    /// values asked to be kept, and those the prepared backward passes read.
+    public var keptValues: Set<ValueID> {
+        Set(values.indices.filter { values[$0] != nil }.map(ValueID.init))
     }
 
     /// Floats held by this executor between runs (activations and recycled buffers).

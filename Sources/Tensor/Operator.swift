@@ -1,13 +1,31 @@
-/// Which forward tensors an operator's vector-Jacobian product reads. The executor keeps
+/// Which forward values an operator's vector-Jacobian product reads. The executor keeps
 /// exactly these alive for the nodes a backward pass will visit and recycles the rest.
-public struct BackwardUses: OptionSet, Sendable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
+///
+/// Only data counts: every input's *shape* reaches the VJP anyway, in
+/// `BackwardContext.inputShapes`, so an operator that needs no more than the shape (a
+/// reshape, a pooling window, the `X` of `Conv`, either side of `Add`) names nothing and
+/// lets its input be recycled.
+public struct BackwardUses: Sendable, Hashable {
+    /// Positions of the inputs whose values are read; positions past a node's inputs, and
+    /// inputs that are constants (always available), are ignored.
+    public var inputs: Set<Int>
+    /// Whether the node's outputs are read.
+    public var outputs: Bool
 
-    /// The node's non-constant inputs (constants are always available).
-    public static let inputs = BackwardUses(rawValue: 1)
-    /// The node's outputs.
-    public static let outputs = BackwardUses(rawValue: 2)
+    public init(inputs: Set<Int> = [], outputs: Bool = false) {
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+
+    /// No forward value: the VJP needs at most shapes.
+    public static let nothing = BackwardUses()
+    /// The node's outputs only.
+    public static let outputs = BackwardUses(outputs: true)
+
+    /// The inputs at `positions` only.
+    public static func inputs(_ positions: Int...) -> BackwardUses {
+        BackwardUses(inputs: Set(positions))
+    }
 }
 
 /// How a gradient passes through rectifiers (`Relu`) on the way back.
@@ -41,13 +59,14 @@ public protocol Operator: Sendable {
     /// Positions of the inputs a gradient can flow to (data inputs, never weights).
     var differentiableInputs: [Int] { get }
 
-    /// The forward tensors `backward` reads.
+    /// The forward values `backward` reads (beyond every input's shape).
     var backwardUses: BackwardUses { get }
 
     /// The vector-Jacobian product: given the gradient of the loss with respect to
     /// output 0, returns the gradient with respect to each input in `wrt` (a subset of
     /// `differentiableInputs`), in the order of `wrt`. Forward tensors not named in
-    /// `backwardUses` may be absent (empty) unless they are constants.
+    /// `backwardUses` may be absent (nil inputs, empty outputs) unless they are constants;
+    /// their shapes are in `context.inputShapes`.
     func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor]
@@ -63,17 +82,29 @@ public protocol RectifyingOperator: Operator {
 
 extension Operator {
     public var differentiableInputs: [Int] { [0] }
-    public var backwardUses: BackwardUses { [] }
+    public var backwardUses: BackwardUses { .nothing }
 }
 
-/// What a VJP needs besides tensors.
+/// What a VJP needs besides the tensors it keeps.
 public struct BackwardContext {
     public let rule: RectifierRule
     public let workspace: Workspace
+    /// The forward shape of each input, by position (nil where an optional input is
+    /// absent), whether or not its data was kept.
+    public let inputShapes: [[Int]?]
 
-    public init(rule: RectifierRule, workspace: Workspace) {
+    public init(rule: RectifierRule, workspace: Workspace, inputShapes: [[Int]?]) {
         self.rule = rule
         self.workspace = workspace
+        self.inputShapes = inputShapes
+    }
+
+    /// The shape of the input at `position`, which the operator requires.
+    public func inputShape(_ position: Int, of op: String) throws -> [Int] {
+        guard position < inputShapes.count, let shape = inputShapes[position] else {
+            throw EngineError.invalid(op: op, "input \(position) is required")
+        }
+        return shape
     }
 }
 
@@ -107,8 +138,11 @@ extension Array where Element == Tensor? {
         return tensor
     }
 
-    /// The optional input at `index`, or nil when absent.
-    public func optional(_ index: Int) -> Tensor? {
+}
+
+extension Array {
+    /// The optional element at `index` (an input, an input's shape), or nil when absent.
+    public func optional<Wrapped>(_ index: Int) -> Wrapped? where Element == Wrapped? {
         index < count ? self[index] : nil
     }
 }

@@ -28,6 +28,11 @@ import Tensor
         "test_maxpool_2d_uint8": "uint8 data (MaxPool computes float32)",
         "test_identity_opt": "optional values (the engine has tensors only)",
         "test_identity_sequence": "sequence values (the engine has tensors only)",
+        "test_pow_types_float": "an integer base (Pow computes float32)",
+        "test_pow_types_int32_float32": "an integer base (Pow computes float32)",
+        "test_pow_types_int32_int32": "an integer base (Pow computes float32)",
+        "test_pow_types_int64_float32": "an integer base (Pow computes float32)",
+        "test_pow_types_int64_int64": "an integer base (Pow computes float32)",
     ]
 
     @Test func supportedOperatorsPassTheirConformanceCases() throws {

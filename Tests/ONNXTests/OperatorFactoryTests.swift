@@ -62,8 +62,8 @@ import Tensor
     @Test func batchNormalizationRejectsTrainingAndFoldsConstants() throws {
         let p = [Tensor.filled([3], with: 1), .zeros([3]), .zeros([3]), .filled([3], with: 1)]
         let folded = try make("BatchNormalization", opset: 15, ["epsilon": .float(1e-3), "momentum": .float(0.9)], constants: [nil] + p)
-        #expect(folded.backwardUses.isEmpty)
-        #expect(try make("BatchNormalization", opset: 15, constants: [nil, p[0], nil, p[2], p[3]]).backwardUses == .inputs)
+        #expect(folded.backwardUses == .nothing)
+        #expect(try make("BatchNormalization", opset: 15, constants: [nil, p[0], nil, p[2], p[3]]).backwardUses == .inputs(1, 2, 3, 4))
         expectRejected("training_mode = 1 is not supported") { _ = try make("BatchNormalization", opset: 15, ["training_mode": .int(1)]) }
         expectRejected("spatial = 0") { _ = try make("BatchNormalization", opset: 7, ["spatial": .int(0)]) }
         _ = try make("BatchNormalization", opset: 7, ["spatial": .int(1)])
@@ -122,5 +122,34 @@ import Tensor
         for op in ["Add", "Sub", "Mul", "Div"] {
             #expect((try make(op, opset: 14) as? Arithmetic)?.kind.rawValue == op)
         }
+    }
+
+    @Test func activationAttributesAndDefaults() throws {
+        func function(_ op: String, _ attributes: [String: Value] = [:]) throws -> UnaryFunction.Function? {
+            (try make(op, opset: 20, attributes) as? UnaryFunction)?.function
+        }
+        #expect(try function("Gelu") == .gelu(approximate: false))
+        #expect(try function("Gelu", ["approximate": .string("tanh")]) == .gelu(approximate: true))
+        expectRejected("approximate 'erf' is not one of none, tanh") { _ = try make("Gelu", opset: 20, ["approximate": .string("erf")]) }
+        #expect(try function("HardSigmoid") == .hardSigmoid(alpha: 0.2, beta: 0.5))
+        #expect(try function("HardSigmoid", ["alpha": .float(0.25), "beta": .float(0.4)]) == .hardSigmoid(alpha: 0.25, beta: 0.4))
+        #expect(try function("Elu") == .elu(alpha: 1))
+        #expect(try function("Selu") == .selu(alpha: 1.673_263_192_176_818_847_656_25, gamma: 1.050_701_022_148_132_324_218_75))
+        #expect((try make("Max", opset: 13, constants: [nil, nil, nil]) as? Variadic)?.differentiableInputs == [0, 1, 2])
+        #expect((try make("GreaterOrEqual", opset: 16) as? Comparison)?.kind == .greaterOrEqual)
+        expectRejected("attribute 'alpha'") { _ = try make("HardSwish", opset: 14, ["alpha": .float(1)]) }
+    }
+
+    @Test func normalizationFormsFollowTheOpset() throws {
+        let layer = try #require(try make("LayerNormalization", opset: 17, ["axis": .int(1), "epsilon": .float(1e-6)]) as? LayerNormalization)
+        #expect(layer.axis == 1 && layer.epsilon == 1e-6)
+        expectRejected("stash_type 11 is not supported") { _ = try make("LayerNormalization", opset: 17, ["stash_type": .int(11)]) }
+        let old = try #require(try make("GroupNormalization", opset: 18, ["num_groups": .int(4)]) as? GroupNormalization)
+        #expect(old.groups == 4 && old.perGroupParameters)
+        let new = try #require(try make("GroupNormalization", opset: 21, ["num_groups": .int(4)]) as? GroupNormalization)
+        #expect(!new.perGroupParameters)
+        expectRejected("num_groups is required") { _ = try make("GroupNormalization", opset: 21) }
+        let instance = try #require(try make("InstanceNormalization", opset: 6, ["epsilon": .float(1e-3)]) as? GroupNormalization)
+        #expect(instance.groups == nil && instance.epsilon == 1e-3 && instance.opType == "InstanceNormalization")
     }
 }

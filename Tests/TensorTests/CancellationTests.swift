@@ -15,7 +15,7 @@ import Testing
 
         var opType: String { "Probe" }
         var differentiableInputs: [Int] { [0] }
-        var backwardUses: BackwardUses { [] }
+        var backwardUses: BackwardUses { .nothing }
         func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
             forwards.add(1, ordering: .relaxed)
             cancelling?.cancel(.abandoned)

@@ -71,6 +71,37 @@ import Testing
         #expect(throws: EngineError.self) { try executor.backward(deeper, seed: .filled([1, 4], with: 1)) }
     }
 
+    /// x -> Relu -> a -> Conv -> b, then c = b + a -> Relu -> y: the VJPs of `Conv` (for its
+    /// input) and `Add` need only shapes, so a forward pass prepared for a gradient at `a`
+    /// keeps nothing but `y`, which the last `Relu` reads. (When `BackwardUses` could only
+    /// say "the inputs", `Conv` kept `a` and `Add` kept `a` and `b`.)
+    @Test func convolutionAndAdditionKeepNoInputForTheirGradients() throws {
+        var random = TestRandom(seed: 5)
+        var graph = Graph()
+        let x = graph.addValue(named: "x")
+        graph.inputs = [x]
+        let w = graph.addConstant(named: "w", random.tensor([2, 2, 3, 3]))
+        let (a, b, c, y) = (graph.addValue(named: "a"), graph.addValue(named: "b"), graph.addValue(named: "c"), graph.addValue(named: "y"))
+        let window = try Window(kernel: [3, 3], pads: [1, 1, 1, 1], op: "Conv")
+        graph.append(Node(name: "relu_a", op: Relu(), inputs: [x], outputs: [a]))
+        graph.append(Node(name: "conv", op: Conv(window: window), inputs: [a, w], outputs: [b]))
+        graph.append(Node(name: "add", op: Arithmetic(.add), inputs: [b, a], outputs: [c]))
+        graph.append(Node(name: "relu_y", op: Relu(), inputs: [c], outputs: [y]))
+        graph.outputs = [y]
+        let plan = try BackwardPlan(graph: graph, from: y, to: [a])
+        #expect(plan.retained == [y])
+        let image = random.tensor([1, 2, 4, 4]), seed = random.tensor([1, 2, 4, 4])
+        let executor = Executor(graph: graph)
+        try executor.forward([x: image], preparing: [plan])
+        #expect(executor.keptValues == [y])
+        let gradient = try executor.backward(plan, seed: seed).tensor(a)
+        // The same gradient as from a pass that kept every value.
+        let keeping = Executor(graph: graph)
+        try keeping.forward([x: image], keep: [a, b, c], preparing: [plan])
+        #expect(keeping.keptValues == [a, b, c, y])
+        #expect(try keeping.backward(plan, seed: seed).tensor(a) == gradient)
+    }
+
     @Test func unreachableTargetsAreRefused() throws {
         let (graph, _, _, b, _) = chain()
         #expect(throws: EngineError.self) { try BackwardPlan(graph: graph, from: b, to: [graph.outputs[0]]) }

@@ -48,13 +48,18 @@ func forward(_ op: any Operator, _ inputs: [Tensor?], outputs: Int = 1, threads:
     return results
 }
 
-/// Runs `op`'s VJP after a forward pass on `inputs`.
+/// Runs `op`'s VJP after a forward pass on `inputs`, handing it what the executor would
+/// keep: the inputs and outputs named in `backwardUses` (the others absent, as if
+/// recycled) and every input's shape. So every gradient test also checks the declaration.
 func backward(
     _ op: any Operator, _ inputs: [Tensor?], gradient: Tensor, wrt: [Int], rule: RectifierRule = .standard, threads: Int = 1
 ) throws -> [Tensor] {
     let outputs = try forward(op, inputs, threads: threads)
-    let context = BackwardContext(rule: rule, workspace: Workspace(threads: threads))
-    return try op.backward(gradient, inputs: inputs, outputs: outputs, wrt: wrt, context: context)
+    let uses = op.backwardUses
+    let context = BackwardContext(rule: rule, workspace: Workspace(threads: threads), inputShapes: inputs.map { $0?.shape })
+    let kept = inputs.indices.map { uses.inputs.contains($0) ? inputs[$0] : nil }
+    return try op.backward(gradient, inputs: kept, outputs: uses.outputs ? outputs : outputs.map { _ in .empty },
+                           wrt: wrt, context: context)
 }
 
 /// Checks `op`'s VJP against central finite differences for each input in `wrt`.

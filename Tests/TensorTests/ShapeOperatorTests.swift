@@ -76,8 +76,11 @@ import Testing
         let a = Tensor(shape: [2, 1], floats: [1, 2]), b = Tensor(shape: [2, 2], floats: [3, 4, 5, 6])
         #expect(try forward(Concat(axis: -1, inputCount: 2), [a, b])[0] == Tensor(shape: [2, 3], floats: [1, 3, 4, 2, 5, 6]))
         #expect(try forward(Concat(axis: 0, inputCount: 2), [int64([1]), int64([-1])])[0] == int64([1, -1]))
-        expectInvalid("differ in element type, rank or extents outside axis 0") {
+        expectInvalid("differ in rank or in extents outside axis 0") {
             _ = try forward(Concat(axis: 0, inputCount: 2), [a, b])
+        }
+        expectInvalid("differ in element type") {
+            _ = try forward(Concat(axis: 0, inputCount: 2), [int64([1]), Tensor(shape: [1], floats: [1])])
         }
         var random = TestRandom(seed: 71)
         let parts: [Tensor?] = [random.tensor([2, 1, 3]), random.tensor([2, 2, 3]), random.tensor([2, 3, 3])]

@@ -22,8 +22,8 @@ public struct Arithmetic: Operator {
 
     public var opType: String { kind.rawValue }
     public var differentiableInputs: [Int] { [0, 1] }
-    /// `Mul` and `Div` read the values; `Add` and `Sub` the shapes.
-    public var backwardUses: BackwardUses { .inputs }
+    /// `Mul` and `Div` read both inputs; `Add` and `Sub` only their shapes.
+    public var backwardUses: BackwardUses { kind == .mul || kind == .div ? .inputs(0, 1) : .nothing }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
         let a = try inputs.required(0, of: opType), b = try inputs.required(1, of: opType)
@@ -97,24 +97,28 @@ public struct Arithmetic: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let a = try inputs.required(0, of: opType), b = try inputs.required(1, of: opType)
-        try requireFloat(a, opType)
-        try requireFloat(b, opType)
-        let output = try Broadcast.shape(a.shape, b.shape, op: opType)
+        let shapes = [try context.inputShape(0, of: opType), try context.inputShape(1, of: opType)]
+        let output = try Broadcast.shape(shapes[0], shapes[1], op: opType)
         let replicas = try replicaCount(gradient, output: output, op: opType)
         return try wrt.map { position in
-            let input = position == 0 ? a : b
-            let target = try replicated(input.shape, replicas, op: opType, batchAligned: input.rank == output.count)
+            let shape = shapes[position]
+            let target = try replicated(shape, replicas, op: opType, batchAligned: shape.count == output.count)
             if target == gradient.shape, kind == .add || (kind == .sub && position == 0) {
                 return gradient
+            }
+            /// A forward input (only `Mul` and `Div` read them).
+            func value(_ position: Int) throws -> Tensor {
+                let tensor = try inputs.required(position, of: opType)
+                try requireFloat(tensor, opType)
+                return tensor
             }
             switch (kind, position) {
             case (.add, _), (.sub, 0): return Broadcast.reduce(gradient, to: target) { dy, _, _ in dy }
             case (.sub, _): return Broadcast.reduce(gradient, to: target) { dy, _, _ in -dy }
-            case (.mul, 0): return Broadcast.reduce(gradient, to: target, b) { dy, b, _ in dy * b }
-            case (.mul, _): return Broadcast.reduce(gradient, to: target, a) { dy, a, _ in dy * a }
-            case (.div, 0): return Broadcast.reduce(gradient, to: target, b) { dy, b, _ in dy / b }
-            case (.div, _): return Broadcast.reduce(gradient, to: target, a, b) { dy, a, b in -dy * a / (b * b) }
+            case (.mul, 0): return Broadcast.reduce(gradient, to: target, try value(1)) { dy, b, _ in dy * b }
+            case (.mul, _): return Broadcast.reduce(gradient, to: target, try value(0)) { dy, a, _ in dy * a }
+            case (.div, 0): return Broadcast.reduce(gradient, to: target, try value(1)) { dy, b, _ in dy / b }
+            case (.div, _): return Broadcast.reduce(gradient, to: target, try value(0), try value(1)) { dy, a, b in -dy * a / (b * b) }
             }
         }
     }

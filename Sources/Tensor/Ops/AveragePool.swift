@@ -19,7 +19,7 @@ public struct AveragePool: Operator {
 
     public var opType: String { "AveragePool" }
     /// Only the input's shape is read.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .nothing }
 
     private func geometry(_ shape: [Int]) throws -> (n: Int, c: Int, g: WindowGeometry) {
         let (n, c, h, w) = try window.planar(shape, op: opType)
@@ -76,10 +76,10 @@ public struct AveragePool: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let x = try inputs.required(0, of: opType)
-        let (n, c, g) = try geometry(x.shape)
+        let shape = try context.inputShape(0, of: opType)
+        let (n, c, g) = try geometry(shape)
         let replicas = try replicaCount(gradient, output: [n, c] + window.outputSpatialShape(g), op: opType)
-        var dx = Tensor.zeros(try replicated(x.shape, replicas, op: opType))
+        var dx = Tensor.zeros(try replicated(shape, replicas, op: opType))
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         let rowStep = g.dilationH * g.inW, columnStep = g.dilationW
         gradient.floats.withUnsafeBufferPointer { dyp in

@@ -26,7 +26,7 @@ public struct BatchNormalization: Operator {
 
     public var opType: String { "BatchNormalization" }
     /// The parameters are read; when folded, nothing is.
-    public var backwardUses: BackwardUses { folded == nil ? .inputs : [] }
+    public var backwardUses: BackwardUses { folded == nil ? .inputs(1, 2, 3, 4) : .nothing }
 
     private static func fold(_ parameters: [Tensor], epsilon: Float) throws -> Affine {
         let names = ["scale", "B", "mean", "var"]

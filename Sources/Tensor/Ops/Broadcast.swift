@@ -1,16 +1,25 @@
 /// Numpy ("multidirectional") broadcasting: shapes are aligned at the right and each
 /// dimension pair must be equal or contain a 1.
 enum Broadcast {
-    /// The shape `a` and `b` broadcast to.
+    /// The shape `a` and `b` broadcast to. Its element count is checked: operands that
+    /// each fit in memory can broadcast to more elements than `Int` holds (three vectors
+    /// of 2²¹ along different axes make 2⁶³), and every later `count` would trap.
     static func shape(_ a: [Int], _ b: [Int], op: String) throws -> [Int] {
         let rank = max(a.count, b.count)
+        var count = 1
         return try (0..<rank).map { i in
             let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
             let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
             guard x == y || x == 1 || y == 1 else {
                 throw EngineError.invalid(op: op, "shapes \(a) and \(b) cannot be broadcast together")
             }
-            return x == 1 ? y : x
+            let extent = x == 1 ? y : x
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow else {
+                throw EngineError.invalid(op: op, "shapes \(a) and \(b) broadcast to more elements than \(Int.max)")
+            }
+            count = product
+            return extent
         }
     }
 

@@ -15,7 +15,8 @@ public struct Clip: Operator {
     }
 
     public var opType: String { "Clip" }
-    public var backwardUses: BackwardUses { .inputs }
+    /// `x`, and the bounds when they are runtime inputs.
+    public var backwardUses: BackwardUses { .inputs(0, 1, 2) }
 
     /// The bounds of one call.
     private func bounds(_ inputs: [Tensor?]) throws -> (Float, Float) {
@@ -37,9 +38,15 @@ public struct Clip: Operator {
         outputs[0].reset(shape: x.shape)
         x.floats.withUnsafeBufferPointer { xp in
             outputs[0].floats.withUnsafeMutableBufferPointer { yp in
-                for i in xp.indices { yp[i] = min(max(xp[i], lo), hi) }
+                for i in xp.indices { yp[i] = Self.clamp(xp[i], lo, hi) }
             }
         }
+    }
+
+    /// `min(max(x, lo), hi)` (also `HardSigmoid`'s and `HardSwish`'s ramp).
+    @inline(__always)
+    static func clamp(_ x: Float, _ lo: Float, _ hi: Float) -> Float {
+        min(max(x, lo), hi)
     }
 
     public func backward(

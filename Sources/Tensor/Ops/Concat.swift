@@ -17,26 +17,32 @@ public struct Concat: Operator {
     public var opType: String { "Concat" }
     public var differentiableInputs: [Int] { Array(0..<inputCount) }
     /// Only the inputs' shapes are read.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .nothing }
 
-    /// The inputs, the normalized axis and the output shape.
-    private func plan(_ inputs: [Tensor?]) throws -> (parts: [Tensor], axis: Int, shape: [Int]) {
-        let parts = try inputs.indices.map { try inputs.required($0, of: opType) }
+    /// The normalized axis and the output shape for inputs of `shapes`.
+    private func plan(_ shapes: [[Int]?]) throws -> (axis: Int, shape: [Int]) {
+        let parts = try shapes.indices.map { position in
+            guard let shape = shapes[position] else { throw EngineError.invalid(op: opType, "input \(position) is required") }
+            return shape
+        }
         guard let first = parts.first else { throw EngineError.invalid(op: opType, "needs at least one input") }
-        let axis = try normalizedAxis(axis, rank: first.rank, op: opType)
+        let axis = try normalizedAxis(axis, rank: first.count, op: opType)
         for part in parts {
-            guard part.rank == first.rank, part.elementType == first.elementType,
-                  part.shape.indices.allSatisfy({ $0 == axis || part.shape[$0] == first.shape[$0] }) else {
-                throw EngineError.invalid(op: opType, "inputs \(parts.map(\.description)) differ in element type, rank or extents outside axis \(axis)")
+            guard part.count == first.count, part.indices.allSatisfy({ $0 == axis || part[$0] == first[$0] }) else {
+                throw EngineError.invalid(op: opType, "input shapes \(parts) differ in rank or in extents outside axis \(axis)")
             }
         }
-        var shape = first.shape
-        shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
-        return (parts, axis, shape)
+        var shape = first
+        shape[axis] = parts.reduce(0) { $0 + $1[axis] }
+        return (axis, shape)
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
-        let (parts, axis, shape) = try plan(inputs)
+        let parts = try inputs.indices.map { try inputs.required($0, of: opType) }
+        guard parts.allSatisfy({ $0.elementType == parts[0].elementType }) else {
+            throw EngineError.invalid(op: opType, "inputs \(parts.map(\.description)) differ in element type")
+        }
+        let (axis, shape) = try plan(parts.map(\.shape))
         let outer = extent(shape, 0..<axis), row = extent(shape, axis..<shape.count)
         /// Copies each part's rows of `block` elements to its columns of the output rows.
         func join<T>(_ elements: (Tensor) -> [T], into y: UnsafeMutableBufferPointer<T>) {
@@ -63,14 +69,15 @@ public struct Concat: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let (parts, axis, shape) = try plan(inputs)
+        let (axis, shape) = try plan(context.inputShapes)
         let replicas = try replicaCount(gradient, output: shape, op: opType)
         if replicas > 1 && axis == 0 { throw EngineError.replicasUnsupported(op: opType) }
         let row = extent(shape, axis..<shape.count), outer = gradient.count / max(1, row)
-        let starts = parts.map { extent($0.shape, axis..<shape.count) }.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let parts = context.inputShapes.compactMap { $0 }
+        let starts = parts.map { extent($0, axis..<shape.count) }.reduce(into: [0]) { $0.append($0.last! + $1) }
         return try wrt.map { position in
             let block = starts[position + 1] - starts[position]
-            var dx = Tensor.zeros(try replicated(parts[position].shape, replicas, op: opType))
+            var dx = Tensor.zeros(try replicated(parts[position], replicas, op: opType))
             gradient.floats.withUnsafeBufferPointer { gp in
                 dx.floats.withUnsafeMutableBufferPointer { dp in
                     guard let g = gp.baseAddress, let d = dp.baseAddress else { return }

@@ -39,8 +39,8 @@ public struct Conv: RectifyingOperator {
     }
 
     public var opType: String { "Conv" }
-    /// The weights may be a runtime input (they are in conformance tests); X itself is not read.
-    public var backwardUses: BackwardUses { .inputs }
+    /// The weights (a runtime input in conformance tests); of `X`, only the shape.
+    public var backwardUses: BackwardUses { .inputs(1) }
 
     /// Shapes and geometry of one call.
     struct Plan {
@@ -145,10 +145,10 @@ public struct Conv: RectifyingOperator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let x = try inputs.required(0, of: opType), w = try inputs.required(1, of: opType)
-        let p = try plan(x: x.shape, w: w.shape)
+        let shape = try context.inputShape(0, of: opType), w = try inputs.required(1, of: opType)
+        let p = try plan(x: shape, w: w.shape)
         let replicas = gradient.shape[0]
-        var dx = Tensor.zeros([replicas] + x.shape.dropFirst())
+        var dx = Tensor.zeros([replicas] + shape.dropFirst())
         let workspace = context.workspace
         if let kernel = p.winogradKernelMakingIfNeeded(winograd) {
             // The input gradient is the correlation of dY, padded by 2 − pad, with the flipped kernel.

@@ -12,7 +12,7 @@ public struct Flatten: Operator {
 
     public var opType: String { "Flatten" }
     /// Only the input's shape is read.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .nothing }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
         let x = try inputs.required(0, of: opType)
@@ -23,7 +23,7 @@ public struct Flatten: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        try reshapeGradient(gradient, to: try inputs.required(0, of: opType).shape, op: opType)
+        try reshapeGradient(gradient, to: try context.inputShape(0, of: opType), op: opType)
     }
 }
 

@@ -13,30 +13,30 @@ public struct Gather: Operator {
     }
 
     public var opType: String { "Gather" }
-    /// Reads `data`'s shape and the indices.
-    public var backwardUses: BackwardUses { .inputs }
+    /// Reads the indices; of `data`, only the shape.
+    public var backwardUses: BackwardUses { .inputs(1) }
 
-    /// Normalized axis, indices and the output shape.
-    private func plan(_ data: Tensor, _ indices: Tensor) throws -> (axis: Int, indices: [Int], shape: [Int]) {
-        guard data.rank >= 1 else { throw EngineError.invalid(op: opType, "data must have rank 1 or more, got a scalar") }
-        let axis = try normalizedAxis(axis, rank: data.rank, op: opType)
+    /// Normalized axis, indices and the output shape, for `data` of shape `data`.
+    private func plan(_ data: [Int], _ indices: Tensor) throws -> (axis: Int, indices: [Int], shape: [Int]) {
+        guard data.count >= 1 else { throw EngineError.invalid(op: opType, "data must have rank 1 or more, got a scalar") }
+        let axis = try normalizedAxis(axis, rank: data.count, op: opType)
         guard indices.elementType == .int64 else {
             throw EngineError.invalid(op: opType, "indices must be int64 (or int32), got \(indices.elementType)")
         }
-        let size = data.shape[axis]
+        let size = data[axis]
         let resolved = try indices.integers.map { index in
             guard index >= -Int64(size), index < Int64(size) else {
                 throw EngineError.invalid(op: opType, "index \(index) is out of range for extent \(size) of axis \(axis)")
             }
             return Int(index < 0 ? index + Int64(size) : index)
         }
-        let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
+        let shape = Array(data[..<axis]) + indices.shape + Array(data[(axis + 1)...])
         return (axis, resolved, shape)
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
         let data = try inputs.required(0, of: opType), indices = try inputs.required(1, of: opType)
-        let (axis, picks, shape) = try plan(data, indices)
+        let (axis, picks, shape) = try plan(data.shape, indices)
         let outer = extent(data.shape, 0..<axis), size = data.shape[axis]
         let inner = extent(data.shape, (axis + 1)..<data.rank)
         func gather<T>(_ source: [T], _ zero: T) -> [T] {
@@ -59,12 +59,12 @@ public struct Gather: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let data = try inputs.required(0, of: opType), indices = try inputs.required(1, of: opType)
+        let data = try context.inputShape(0, of: opType), indices = try inputs.required(1, of: opType)
         let (axis, picks, shape) = try plan(data, indices)
         let replicas = try replicaCount(gradient, output: shape, op: opType)
         if replicas > 1 && axis == 0 { throw EngineError.replicasUnsupported(op: opType) }
-        var dx = Tensor.zeros(try replicated(data.shape, replicas, op: opType))
-        let size = data.shape[axis], inner = extent(data.shape, (axis + 1)..<data.rank)
+        var dx = Tensor.zeros(try replicated(data, replicas, op: opType))
+        let size = data[axis], inner = extent(data, (axis + 1)..<data.count)
         let outer = dx.count / max(1, size * inner)
         gradient.floats.withUnsafeBufferPointer { gp in
             dx.floats.withUnsafeMutableBufferPointer { dp in

@@ -24,25 +24,23 @@ public struct Gemm: Operator {
 
     public var opType: String { "Gemm" }
     public var differentiableInputs: [Int] { [0, 1, 2] }
-    public var backwardUses: BackwardUses { .inputs }
+    /// `dA` reads `B` and `dB` reads `A`; of `C`, only the shape.
+    public var backwardUses: BackwardUses { .inputs(0, 1) }
 
-    /// `(M, K, N)` after checking shapes.
-    private func dimensions(_ a: Tensor, _ b: Tensor, _ c: Tensor?) throws -> (m: Int, k: Int, n: Int) {
-        try requireFloat(a, opType)
-        try requireFloat(b, opType)
-        guard a.rank == 2, b.rank == 2 else {
-            throw EngineError.invalid(op: opType, "A and B must be matrices, got shapes \(a.shape) and \(b.shape)")
+    /// `(M, K, N)` after checking the shapes of `A`, `B` and `C`.
+    private func dimensions(_ a: [Int], _ b: [Int], _ c: [Int]?) throws -> (m: Int, k: Int, n: Int) {
+        guard a.count == 2, b.count == 2 else {
+            throw EngineError.invalid(op: opType, "A and B must be matrices, got shapes \(a) and \(b)")
         }
-        let (m, k) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
-        let (k2, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        let (m, k) = transA ? (a[1], a[0]) : (a[0], a[1])
+        let (k2, n) = transB ? (b[1], b[0]) : (b[0], b[1])
         guard k == k2 else {
-            throw EngineError.invalid(op: opType, "op(A) is \(m) x \(k) but op(B) is \(k2) x \(n) (A \(a.shape), B \(b.shape), transA \(transA), transB \(transB))")
+            throw EngineError.invalid(op: opType, "op(A) is \(m) x \(k) but op(B) is \(k2) x \(n) (A \(a), B \(b), transA \(transA), transB \(transB))")
         }
         if let c {
-            try requireFloat(c, opType)
-            let aligned = Array(repeating: 1, count: max(0, 2 - c.rank)) + c.shape
-            guard c.rank <= 2, aligned[0] == 1 || aligned[0] == m, aligned[1] == 1 || aligned[1] == n else {
-                throw EngineError.invalid(op: opType, "C of shape \(c.shape) does not broadcast to [\(m), \(n)]")
+            let aligned = Array(repeating: 1, count: max(0, 2 - c.count)) + c
+            guard c.count <= 2, aligned[0] == 1 || aligned[0] == m, aligned[1] == 1 || aligned[1] == n else {
+                throw EngineError.invalid(op: opType, "C of shape \(c) does not broadcast to [\(m), \(n)]")
             }
         }
         return (m, k, n)
@@ -51,7 +49,10 @@ public struct Gemm: Operator {
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
         let a = try inputs.required(0, of: opType), b = try inputs.required(1, of: opType)
         let c = inputs.optional(2)
-        let (m, k, n) = try dimensions(a, b, c)
+        try requireFloat(a, opType)
+        try requireFloat(b, opType)
+        if let c { try requireFloat(c, opType) }
+        let (m, k, n) = try dimensions(a.shape, b.shape, c?.shape)
         let bias = beta != 0 ? c : nil
         // With K == 0 the product is empty and adds nothing.
         outputs[0].reset(shape: [m, n], zeroed: k == 0 && bias == nil)
@@ -84,8 +85,8 @@ public struct Gemm: Operator {
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
         let a = try inputs.required(0, of: opType), b = try inputs.required(1, of: opType)
-        let c = inputs.optional(2)
-        let (m, k, n) = try dimensions(a, b, c)
+        let c = context.inputShapes.optional(2)
+        let (m, k, n) = try dimensions(a.shape, b.shape, c)
         let replicas = try replicaCount(gradient, output: [m, n], op: opType)
         let rows = gradient.shape[0]
         return try wrt.map { position in
@@ -108,7 +109,7 @@ public struct Gemm: Operator {
                         : .init(left: a, leftTransposed: !transA, right: gradient, rightTransposed: false, inner: m))
             default:
                 guard let c else { throw EngineError.notDifferentiable(op: opType, input: position) }
-                let target = try replicated(c.shape, replicas, op: opType, batchAligned: c.rank == 2)
+                let target = try replicated(c, replicas, op: opType, batchAligned: c.count == 2)
                 let beta = beta
                 return Broadcast.reduce(gradient, to: target) { dy, _, _ in beta * dy }
             }

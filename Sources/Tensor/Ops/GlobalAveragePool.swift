@@ -8,7 +8,7 @@ public struct GlobalAveragePool: Operator {
 
     public var opType: String { "GlobalAveragePool" }
     /// Only the input's shape is read.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .nothing }
 
     private func outputShape(_ shape: [Int]) throws -> [Int] {
         guard shape.count >= 3 else {
@@ -38,10 +38,10 @@ public struct GlobalAveragePool: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let x = try inputs.required(0, of: opType)
-        let replicas = try replicaCount(gradient, output: try outputShape(x.shape), op: opType)
-        var dx = Tensor.zeros(try replicated(x.shape, replicas, op: opType))
-        let size = extent(x.shape, 2..<x.rank)
+        let shape = try context.inputShape(0, of: opType)
+        let replicas = try replicaCount(gradient, output: try outputShape(shape), op: opType)
+        var dx = Tensor.zeros(try replicated(shape, replicas, op: opType))
+        let size = extent(shape, 2..<shape.count)
         gradient.floats.withUnsafeBufferPointer { dyp in
             dx.floats.withUnsafeMutableBufferPointer { dxp in
                 guard let dxs = dxp.baseAddress else { return }

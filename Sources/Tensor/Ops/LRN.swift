@@ -24,7 +24,7 @@ public struct LRN: Operator {
     }
 
     public var opType: String { "LRN" }
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .inputs(0) }
 
     private var below: Int { (size - 1) / 2 }
     private var above: Int { size - 1 - (size - 1) / 2 }

@@ -11,7 +11,7 @@ public struct LeakyRelu: Operator {
 
     public var opType: String { "LeakyRelu" }
     /// Reads `x`: with `α ≤ 0`, the sign of `y` does not tell the side of the kink.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .inputs(0) }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
         let x = try inputs.required(0, of: opType)

@@ -15,7 +15,8 @@ public struct MatMul: Operator {
 
     public var opType: String { "MatMul" }
     public var differentiableInputs: [Int] { [0, 1] }
-    public var backwardUses: BackwardUses { .inputs }
+    /// Each factor's gradient reads the other factor.
+    public var backwardUses: BackwardUses { .inputs(0, 1) }
 
     /// `A` as `[aBatch, m, k]`, `B` as `[bBatch, k, n]`, `Y` as `[batch, m, n]`.
     private struct Plan {

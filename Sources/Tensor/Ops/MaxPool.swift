@@ -16,7 +16,8 @@ public struct MaxPool: Operator {
     }
 
     public var opType: String { "MaxPool" }
-    public var backwardUses: BackwardUses { .inputs }
+    /// `X`, to find each window's maximum again.
+    public var backwardUses: BackwardUses { .inputs(0) }
 
     private func geometry(_ shape: [Int]) throws -> (n: Int, c: Int, g: WindowGeometry) {
         let (n, c, h, w) = try window.planar(shape, op: opType)

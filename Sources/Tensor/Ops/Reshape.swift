@@ -15,7 +15,7 @@ public struct Reshape: Operator {
 
     public var opType: String { "Reshape" }
     /// Only the input's shape is read.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .nothing }
 
     /// The output shape for an input of `input` and a requested `shape`.
     func resolve(_ requested: [Int], input: [Int]) throws -> [Int] {
@@ -62,6 +62,6 @@ public struct Reshape: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        try reshapeGradient(gradient, to: try inputs.required(0, of: opType).shape, op: opType)
+        try reshapeGradient(gradient, to: try context.inputShape(0, of: opType), op: opType)
     }
 }

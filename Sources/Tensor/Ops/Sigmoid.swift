@@ -17,17 +17,17 @@ public struct Sigmoid: Operator {
         outputs[0].reset(shape: x.shape)
         x.floats.withUnsafeBufferPointer { xp in
             outputs[0].floats.withUnsafeMutableBufferPointer { yp in
-                for i in xp.indices {
-                    let v = xp[i]
-                    if v >= 0 {
-                        yp[i] = 1 / (1 + exp(-v))
-                    } else {
-                        let e = exp(v)
-                        yp[i] = e / (1 + e)
-                    }
-                }
+                for i in xp.indices { yp[i] = Self.logistic(xp[i]) }
             }
         }
+    }
+
+    /// `1 / (1 + e^(−v))`, without overflow for any `v` (also the derivative of `Softplus`).
+    @inline(__always)
+    static func logistic(_ v: Float) -> Float {
+        if v >= 0 { return 1 / (1 + exp(-v)) }
+        let e = exp(v)
+        return e / (1 + e)
     }
 
     public func backward(

@@ -15,7 +15,7 @@ public struct Squeeze: Operator {
 
     public var opType: String { "Squeeze" }
     /// Only the input's shape is read.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .nothing }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
         let x = try inputs.required(0, of: opType)
@@ -36,7 +36,7 @@ public struct Squeeze: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        try reshapeGradient(gradient, to: try inputs.required(0, of: opType).shape, op: opType)
+        try reshapeGradient(gradient, to: try context.inputShape(0, of: opType), op: opType)
     }
 }
 
@@ -57,7 +57,7 @@ public struct Unsqueeze: Operator {
 
     public var opType: String { "Unsqueeze" }
     /// Only the input's shape is read.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .nothing }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
         let x = try inputs.required(0, of: opType)
@@ -74,7 +74,7 @@ public struct Unsqueeze: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        try reshapeGradient(gradient, to: try inputs.required(0, of: opType).shape, op: opType)
+        try reshapeGradient(gradient, to: try context.inputShape(0, of: opType), op: opType)
     }
 }
 

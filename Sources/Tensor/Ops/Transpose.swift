@@ -13,8 +13,8 @@ public struct Transpose: Operator {
     }
 
     public var opType: String { "Transpose" }
-    /// The input's shape is read only when dimension 0 moves, to tell replicas apart.
-    public var backwardUses: BackwardUses { perm?.first == 0 ? [] : .inputs }
+    /// Only the input's shape is read (when dimension 0 moves, to tell replicas apart).
+    public var backwardUses: BackwardUses { .nothing }
 
     private func permutation(rank: Int) throws -> [Int] {
         guard let perm else { return Array((0..<rank).reversed()) }
@@ -51,8 +51,8 @@ public struct Transpose: Operator {
         for (d, p) in perm.enumerated() { inverse[p] = d }
         // Replicas stack along dimension 0, which must stay in place.
         if perm.first != 0 {
-            let x = try inputs.required(0, of: opType)
-            if try replicaCount(gradient, output: perm.map { x.shape[$0] }, op: opType) > 1 {
+            let shape = try context.inputShape(0, of: opType)
+            if try replicaCount(gradient, output: perm.map { shape[$0] }, op: opType) > 1 {
                 throw EngineError.replicasUnsupported(op: opType)
             }
         }
