@@ -49,12 +49,15 @@ import Tensor
         return info
     }
 
-    /// Imports a graph of `nodes` over input `x` of `dims` at opset 17.
-    func load(_ nodes: [Onnx_NodeProto], input: Onnx_ValueInfoProto, initializers: [Onnx_TensorProto] = [], outputs: [String] = ["y"]) throws -> ImportedModel {
+    /// Imports a graph of `nodes` over `input` at `opset`.
+    func load(
+        _ nodes: [Onnx_NodeProto], input: Onnx_ValueInfoProto, initializers: [Onnx_TensorProto] = [], outputs: [String] = ["y"],
+        opset: Int64 = 17
+    ) throws -> ImportedModel {
         var model = Onnx_ModelProto()
         model.irVersion = 8
         var set = Onnx_OperatorSetIdProto()
-        set.version = 17
+        set.version = opset
         model.opsetImport = [set]
         model.graph.node = nodes
         model.graph.input = [input]
@@ -110,6 +113,37 @@ import Tensor
         #expect { try load(flattenChain, input: value("x", .float, [1, 2, nil, 3]), initializers: flattenConstants) } throws: {
             "\($0)".contains("input 'x' has symbolic dimensions at axes [2]")
         }
+    }
+
+    @Test func splitSizesByOpset() throws {
+        let x = Tensor(shape: [7], floats: (0..<7).map(Float.init))
+        // Opset 18: num_outputs pieces of ceil(7 / 3), the last one smaller.
+        let uneven = try load([node("Split", ["x"], ["y", "b", "c"], ints: ["axis": [0], "num_outputs": [3]])],
+                              input: value("x", .float, [7]), outputs: ["y", "b", "c"], opset: 18)
+        #expect(try runModel(uneven, inputs: [x]).map(\.floats) == [[0, 1, 2], [3, 4, 5], [6]])
+        // Opset 11: sizes as an attribute; opset 13: as a constant input.
+        let attribute = try load([node("Split", ["x"], ["y", "b"], ints: ["axis": [0], "split": [2, 5]])],
+                                 input: value("x", .float, [7]), outputs: ["y", "b"], opset: 11)
+        #expect(try runModel(attribute, inputs: [x]).map(\.shape) == [[2], [5]])
+        let input = try load([node("Split", ["x", "sizes"], ["y", "b"])], input: value("x", .float, [7]),
+                             initializers: [int64("sizes", [6, 1])], outputs: ["y", "b"], opset: 13)
+        #expect(try runModel(input, inputs: [x]).map(\.shape) == [[6], [1]])
+        #expect { try load([node("Split", ["x"], ["y", "b"], ints: ["num_outputs": [3]])], input: value("x", .float, [7]),
+                           outputs: ["y", "b"], opset: 18) } throws: { "\($0)".contains("num_outputs is 3 but the node has 2 outputs") }
+    }
+
+    @Test func reduceAxesByOpset() throws {
+        let x = Tensor(shape: [1, 2, 2, 2], floats: [1, 2, 3, 4, 5, 6, 7, 8])
+        // Before opset 18 the axes are an attribute; from 18 a (constant) input.
+        let attribute = try load([node("ReduceMean", ["x"], ["y"], ints: ["axes": [2, 3], "keepdims": [0]])],
+                                 input: value("x", .float, [1, 2, 2, 2]), opset: 17)
+        let input = try load([node("ReduceMean", ["x", "axes"], ["y"], ints: ["keepdims": [0]])],
+                             input: value("x", .float, [1, 2, 2, 2]), initializers: [int64("axes", [2, 3])], opset: 18)
+        for model in [attribute, input] {
+            #expect(try runModel(model, inputs: [x])[0] == Tensor(shape: [1, 2], floats: [2.5, 6.5]))
+        }
+        #expect { try load([node("ReduceMean", ["x"], ["y"], ints: ["axes": [2, 3]])], input: value("x", .float, [1, 2, 2, 2]),
+                           opset: 18) } throws: { "\($0)".contains("attribute 'axes'") }
     }
 
     @Test func everyPieceOfASplitPassesItsGradient() throws {
