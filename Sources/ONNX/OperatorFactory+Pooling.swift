@@ -16,16 +16,9 @@ extension OperatorFactory {
         "GlobalAveragePool": { _ in GlobalAveragePool() },
         "GlobalMaxPool": { _ in GlobalMaxPool() },
         "Resize": { node in
-            let a = node.attributes
-            let modeName = try a.string("mode") ?? "nearest"
-            guard let mode = Resize.Mode(rawValue: modeName) else {
-                throw node.invalid("mode '\(modeName)' is not supported; accepted: nearest, linear")
-            }
-            guard node.opset >= 11 else {
-                // Opset 10: inputs X and scales; coordinates as Upsample's (asymmetric, nearest rounds down).
-                try node.requireConstants(1...1, "scales")
-                return Resize(mode: mode, coordinates: .asymmetric, nearest: .floor, scalesInput: 1, sizesInput: nil)
-            }
+            // Opset 10: inputs X and scales, as Upsample's.
+            guard node.opset >= 11 else { return try node.upsampling() }
+            let a = node.attributes, mode = try node.resizeMode()
             try node.requireConstants(1...3, "roi, scales and sizes")
             let transform = try a.string("coordinate_transformation_mode") ?? "half_pixel"
             guard let coordinates = Resize.Coordinates(rawValue: transform) else {
@@ -48,6 +41,14 @@ extension OperatorFactory {
         },
     ]
 
+    /// Upsample (until opset 9; Resize replaced it at 10).
+    static let upsamplingBuilders: [String: Builder] = [
+        "Upsample": { node in
+            guard node.opset >= 9 else { throw node.invalid("scales as an attribute (opset < 9) are not supported; export at opset 9 or later") }
+            return try node.upsampling()
+        },
+    ]
+
     /// ReduceMean, ReduceSum, ReduceMax, ReduceL2, ReduceSumSquare.
     static let reductionBuilders: [String: Builder] = Dictionary(uniqueKeysWithValues: Reduce.Kind.allCases.map { kind in
         (kind.rawValue, { node in
@@ -63,6 +64,21 @@ extension OperatorFactory {
 }
 
 extension NodeContext {
+    /// Resize's or Upsample's `mode`.
+    func resizeMode() throws -> Resize.Mode {
+        let name = try attributes.string("mode") ?? "nearest"
+        guard let mode = Resize.Mode(rawValue: name) else { throw invalid("mode '\(name)' is not supported; accepted: nearest, linear") }
+        return mode
+    }
+
+    /// Upsample (opset 9) and Resize at opset 10: inputs X and scales (a constant), asymmetric
+    /// coordinates, nearest rounding down.
+    func upsampling() throws -> Resize {
+        let mode = try resizeMode()
+        try requireConstants(1...1, "scales")
+        return Resize(mode: mode, coordinates: .asymmetric, nearest: .floor, scalesInput: 1, sizesInput: nil)
+    }
+
     /// The sliding window of a pooling node: kernel_shape, strides, pads, dilations, auto_pad, ceil_mode.
     func poolingWindow() throws -> Window {
         let a = attributes

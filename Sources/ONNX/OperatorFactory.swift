@@ -37,6 +37,7 @@ enum OperatorFactory {
         convolutionBuilders, activationBuilders, poolingBuilders, normalizationBuilders, linearBuilders,
         arithmeticBuilders, shapeBuilders,
         reductionBuilders,
+        upsamplingBuilders,
     ].reduce(into: [:]) { all, family in all.merge(family) { first, _ in first } }
 
     /// Every operator type a model may use, sorted.
