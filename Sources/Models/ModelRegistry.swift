@@ -92,6 +92,11 @@ public struct ModelRegistry: Sendable {
         }
         let preprocessing = overrides.applied(to: entry?.preprocessing.applied(to: base) ?? base)
         try preprocessing.validate()
+        // Shapes computed from the input were folded into constants for its declared size.
+        let fed = [1, 3, preprocessing.height, preprocessing.width]
+        if let folded = imported.foldedInputShapes[input.value], folded != fed {
+            throw .load(model: modelName, reason: "the graph computes shapes from its input, folded for \(folded) when it loaded; it cannot run on \(fed): use the model's own size")
+        }
         let explainable: ExplainableModel
         do {
             explainable = try ExplainableModel(graph: imported.graph, inputShape: [1, 3, preprocessing.height, preprocessing.width])

@@ -17,6 +17,10 @@ public struct ImportedModel: Sendable {
     public let opset: Int
     /// Exporter name and version, e.g. "pytorch 2.15.0".
     public let producer: String
+    /// The input shapes that constants folded at load time were computed from (see
+    /// `LoadTimeFolding`): the graph computes correctly for these shapes only. Empty when
+    /// no folded constant depends on an input's shape.
+    public let foldedInputShapes: [ValueID: [Int]]
 }
 
 /// Imports ONNX models into engine graphs.
@@ -47,7 +51,14 @@ public enum ModelImporter {
             values[name] = graph.addConstant(named: name, tensor)
         }
         var inputs: [ImportedModel.Input] = []
+        var folding = LoadTimeFolding()
         for input in model.graph.input where values[input.name] == nil {
+            // The engine computes float32: integer inputs could only feed integer parameters, which must be constants.
+            let type = input.type.tensorType.elemType
+            guard [0, 1, 10, 11].contains(type) else {
+                throw ONNXError.invalidGraph(
+                    "input '\(input.name)' has element type \(Onnx_TensorProto.DataType(rawValue: Int(type)) ?? .undefined); the engine takes float inputs (float, float16, double), and integer tensors must be constants")
+            }
             let id = graph.addValue(named: input.name)
             values[input.name] = id
             graph.inputs.append(id)
@@ -56,6 +67,7 @@ public enum ModelImporter {
                 return nil
             }
             inputs.append(.init(name: input.name, value: id, shape: dims))
+            folding.addInput(id, name: input.name, dimensions: dims)
         }
         for (index, node) in model.graph.node.enumerated() {
             let name = node.name.isEmpty ? "\(node.opType)_\(index)" : node.name
@@ -75,23 +87,41 @@ public enum ModelImporter {
                 }
                 return id
             }
-            // Trailing unused optional outputs are omitted; inner ones get a private name.
-            let outputs = node.output.reversed().drop(while: \.isEmpty).reversed()
-            let context = NodeContext(
+            // Trailing unused optional outputs are omitted; inner ones get a private name. A Split's
+            // pieces are counted to the last, used or not.
+            let outputs = node.opType == "Split" ? node.output : Array(node.output.reversed().drop(while: \.isEmpty).reversed())
+            var context = NodeContext(
                 name: name, op: node.opType, opset: opset, attributes: attributes,
                 constants: inputIDs.map { $0.flatMap { graph.constants[$0] } }, outputCount: outputs.count)
+            context.runtimeInputs = Set(inputIDs.indices.filter { inputIDs[$0].map { graph.constants[$0] == nil } ?? false })
             let op = try OperatorFactory.make(context)
-            var outputIDs: [ValueID] = []
-            for (position, output) in outputs.enumerated() {
-                let valueName = output.isEmpty ? "\(name):\(position)" : output
-                guard values[valueName] == nil else {
-                    throw ONNXError.invalidGraph("'\(valueName)' is defined twice (second time by node '\(name)')")
+            // Each piece of a Split is a node of its own, so that every piece's gradient flows back.
+            let pieces: [(name: String, op: any Operator, outputs: [(position: Int, name: String)])]
+            if let split = op as? Split {
+                pieces = outputs.enumerated().filter { !$0.element.isEmpty }.map { position, output in
+                    var piece = split
+                    piece.output = position
+                    return (position == 0 ? name : "\(name):\(position)", piece, [(position, output)])
                 }
-                let id = graph.addValue(named: valueName)
-                values[valueName] = id
-                outputIDs.append(id)
+            } else {
+                pieces = [(name, op, outputs.enumerated().map { ($0.offset, $0.element) })]
             }
-            graph.append(Node(name: name, op: op, inputs: inputIDs, outputs: outputIDs))
+            for piece in pieces {
+                let folded = try folding.fold(piece.op, inputs: inputIDs, node: piece.name, outputCount: piece.outputs.count, in: graph)
+                var outputIDs: [ValueID] = []
+                for (k, (position, output)) in piece.outputs.enumerated() {
+                    let valueName = output.isEmpty ? "\(name):\(position)" : output
+                    guard values[valueName] == nil else {
+                        throw ONNXError.invalidGraph("'\(valueName)' is defined twice (second time by node '\(name)')")
+                    }
+                    let id = folded.map { graph.addConstant(named: valueName, $0[k]) } ?? graph.addValue(named: valueName)
+                    values[valueName] = id
+                    outputIDs.append(id)
+                }
+                if folded == nil {
+                    graph.append(Node(name: piece.name, op: piece.op, inputs: inputIDs, outputs: outputIDs))
+                }
+            }
         }
         for output in model.graph.output {
             guard let id = values[output.name] else {
@@ -105,7 +135,8 @@ public enum ModelImporter {
             throw ONNXError.invalidGraph("\(error)")
         }
         let producer = [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
-        return ImportedModel(path: path, graph: graph, inputs: inputs, opset: opset, producer: producer)
+        return ImportedModel(path: path, graph: graph, inputs: inputs, opset: opset, producer: producer,
+                             foldedInputShapes: folding.usedInputShapes)
     }
 
     private static func defaultOpset(_ model: Onnx_ModelProto) throws -> Int {

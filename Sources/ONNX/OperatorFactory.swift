@@ -17,6 +17,9 @@ struct NodeContext {
     /// Number of outputs the node uses (trailing unused optional outputs not counted).
     let outputCount: Int
 
+    /// Positions of the inputs computed at run time (neither absent nor constant).
+    var runtimeInputs: Set<Int> = []
+
     func invalid(_ reason: String) -> ONNXError {
         .invalidNode(op: op, node: name, reason: reason)
     }
@@ -33,6 +36,8 @@ enum OperatorFactory {
     static let builders: [String: Builder] = [
         convolutionBuilders, activationBuilders, poolingBuilders, normalizationBuilders, linearBuilders,
         arithmeticBuilders, shapeBuilders,
+        reductionBuilders,
+        upsamplingBuilders,
     ].reduce(into: [:]) { all, family in all.merge(family) { first, _ in first } }
 
     /// Every operator type a model may use, sorted.

@@ -111,6 +111,22 @@ import Tensor
         #expect(shape.start == 1 && shape.end == -1)
     }
 
+    @Test func resizeAndUpsampleByOpset() throws {
+        // Upsample (opset 9) and Resize at 10 take X and scales, with Upsample's coordinates.
+        for (op, opset) in [("Upsample", 9), ("Resize", 10)] {
+            let resize = try #require(try make(op, opset: opset, ["mode": .string("linear")]) as? Resize)
+            #expect(resize.mode == .linear && resize.coordinates == .asymmetric && resize.scalesInput == 1 && resize.sizesInput == nil)
+        }
+        expectRejected("opset < 9") { _ = try make("Upsample", opset: 7, ["mode": .string("nearest")]) }
+        expectRejected("mode 'cubic' is not supported") { _ = try make("Resize", opset: 13, ["mode": .string("cubic")]) }
+        expectRejected("coordinate_transformation_mode 'tf_crop_and_resize'") {
+            _ = try make("Resize", opset: 13, ["coordinate_transformation_mode": .string("tf_crop_and_resize")])
+        }
+        expectRejected("antialias = 1") { _ = try make("Resize", opset: 18, ["antialias": .int(1)]) }
+        let resize = try #require(try make("Resize", opset: 13, ["nearest_mode": .string("floor")]) as? Resize)
+        #expect(resize.coordinates == .halfPixel && resize.nearest == .floor && resize.scalesInput == 2 && resize.sizesInput == 3)
+    }
+
     @Test func linearAndNormalizationAttributes() throws {
         let gemm = try #require(try make("Gemm", opset: 13, ["alpha": .float(0.5), "beta": .float(2), "transA": .int(1), "transB": .int(1)]) as? Gemm)
         #expect(gemm.alpha == 0.5 && gemm.beta == 2 && gemm.transA && gemm.transB)

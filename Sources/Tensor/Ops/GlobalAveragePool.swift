@@ -11,10 +11,7 @@ public struct GlobalAveragePool: Operator {
     public var backwardUses: BackwardUses { .nothing }
 
     private func outputShape(_ shape: [Int]) throws -> [Int] {
-        guard shape.count >= 3 else {
-            throw EngineError.invalid(op: opType, "expected an input [N, C, D1, ...] of rank 3 or more, got shape \(shape)")
-        }
-        return Array(shape[..<2]) + Array(repeating: 1, count: shape.count - 2)
+        try globalPoolingShape(shape, op: opType)
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
@@ -52,4 +49,12 @@ public struct GlobalAveragePool: Operator {
         }
         return [dx]
     }
+}
+
+/// The output shape `[N, C, 1, ..., 1]` of a global pooling of `shape` `[N, C, D1, ..., Dk]` (k ≥ 1).
+func globalPoolingShape(_ shape: [Int], op: String) throws -> [Int] {
+    guard shape.count >= 3 else {
+        throw EngineError.invalid(op: op, "expected an input [N, C, D1, ...] of rank 3 or more, got shape \(shape)")
+    }
+    return Array(shape[..<2]) + Array(repeating: 1, count: shape.count - 2)
 }

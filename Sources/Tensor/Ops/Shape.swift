@@ -14,11 +14,15 @@ public struct Shape: Operator {
     public var differentiableInputs: [Int] { [] }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
-        let x = try inputs.required(0, of: opType)
-        func clamp(_ index: Int) -> Int { min(max(index < 0 ? index + x.rank : index, 0), x.rank) }
-        let lower = clamp(start), upper = max(lower, clamp(end ?? x.rank))
-        let dims = x.shape[lower..<upper].map(Int64.init)
-        outputs[0].reset(shape: [dims.count], integers: dims)
+        outputs[0] = extents(of: try inputs.required(0, of: opType).shape)
+    }
+
+    /// The output for an input of `shape` (which is all this operator reads).
+    public func extents(of shape: [Int]) -> Tensor {
+        func clamp(_ index: Int) -> Int { min(max(index < 0 ? index + shape.count : index, 0), shape.count) }
+        let lower = clamp(start), upper = max(lower, clamp(end ?? shape.count))
+        let dims = shape[lower..<upper].map(Int64.init)
+        return Tensor(shape: [dims.count], integers: dims)
     }
 
     public func backward(

@@ -1,0 +1,92 @@
+/// ONNX `Pad`: `X` (any element type) widened (or, with negative pads, cropped) by
+/// `pads = [b_0, ..., b_(r−1), e_0, ..., e_(r−1)]` along the listed `axes` (default: all):
+/// `Y.shape[d] = b_d + X.shape[d] + e_d`, and `Y[o] = X[o − b]` inside. Outside, by `mode`:
+/// `constant` (the `value`), `reflect` (mirrored about the edge element, which is not
+/// repeated), `edge` (the edge element repeated) or `wrap` (periodic).
+///
+/// Pads and value are attributes before opset 11 (`fixedPads`, `fixedValue`), then
+/// int64 input 1 and the optional scalar input 2 (of `X`'s element type); axes are the
+/// optional int64 input 3 from opset 18.
+///
+/// VJP: each `dY` element is added to the `X` element it copied (nothing for constant
+/// padding). Replicas: supported when axis 0 (the batch of 1) is not padded.
+public struct Pad: Operator {
+    public enum Mode: String, Sendable, CaseIterable {
+        case constant, reflect, edge, wrap
+    }
+
+    public var mode: Mode
+    /// Pads fixed at build time (opset < 11); nil reads input 1.
+    public var fixedPads: [Int]?
+    /// The constant before opset 11; from 11 the optional input 2 (default 0).
+    public var fixedValue: Float?
+
+    public init(mode: Mode = .constant, pads: [Int]? = nil, value: Float? = nil) {
+        self.mode = mode
+        fixedPads = pads
+        fixedValue = value
+    }
+
+    public var opType: String { "Pad" }
+    /// Reads `X`'s shape and the pads.
+    public var backwardUses: BackwardUses { .inputs }
+
+    /// Which input coordinate each output coordinate reads (−1: the constant).
+    func maps(_ inputs: [Tensor?]) throws -> AxisMaps {
+        let shape = try inputs.required(0, of: opType).shape
+        guard let given = try fixedPads ?? integerList(inputs, 1, "pads", op: opType) else {
+            throw EngineError.invalid(op: opType, "pads (input 1) are required")
+        }
+        let axes = try (try integerList(inputs, 3, "axes", op: opType) ?? Array(0..<shape.count)).map {
+            try normalizedAxis($0, rank: shape.count, op: opType)
+        }
+        guard given.count == 2 * axes.count, Set(axes).count == axes.count else {
+            throw EngineError.invalid(op: opType, "pads \(given) must have 2 entries per padded axis (\(axes.count) distinct axes)")
+        }
+        var begin = [Int](repeating: 0, count: shape.count), output = shape
+        for (k, axis) in axes.enumerated() {
+            let b = given[k], e = given[k + axes.count], limit = maximumComputedElements
+            guard (-limit...limit).contains(b), (-limit...limit).contains(e) else {
+                throw EngineError.invalid(op: opType, "pads \(given) exceed \(limit)")
+            }
+            begin[axis] = b
+            output[axis] = shape[axis] + b + e
+            if mode != .constant, shape[axis] == 0, b > 0 || e > 0 {
+                throw EngineError.invalid(op: opType, "\(mode.rawValue) padding needs a non-empty axis \(axis)")
+            }
+        }
+        let mode = mode
+        return try AxisMaps(inputShape: shape, outputShape: output, op: opType) { axis, o in
+            let n = shape[axis], i = o - begin[axis]
+            if i >= 0 && i < n { return i }
+            switch mode {
+            case .constant: return -1
+            case .edge: return min(max(i, 0), n - 1)
+            case .wrap: return ((i % n) + n) % n
+            case .reflect:
+                guard n > 1 else { return 0 }
+                let period = 2 * (n - 1), k = ((i % period) + period) % period
+                return k < n ? k : period - k
+            }
+        }
+    }
+
+    public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
+        let x = try inputs.required(0, of: opType)
+        var fill = inputs.optional(2)
+        if let value = fill {
+            guard value.count == 1, value.elementType == x.elementType else {
+                throw EngineError.invalid(op: opType, "constant_value must be one \(x.elementType) value, got \(value)")
+            }
+        } else if let fixedValue, x.elementType == .float32 {
+            fill = Tensor(shape: [], floats: [fixedValue])
+        }
+        try maps(inputs).apply(x, fill: fill, into: &outputs[0])
+    }
+
+    public func backward(
+        _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
+    ) throws -> [Tensor] {
+        [try maps(inputs).scatter(gradient, op: opType)]
+    }
+}
