@@ -1,0 +1,189 @@
+"""Exports the zoo with random weights and checks gradcam on every model (see README.md).
+
+For each network of catalog.py (seeded random weights, BatchNorm statistics settled) and
+each exporter (TorchScript at opset 17, dynamo at opset 18) it writes OUT/<model>-<exporter>.onnx,
+then: does our engine load it (or its refusal message); same top-5 as onnxruntime and the
+largest logit error relative to the largest |logit|; is our default layer the recommended
+one; Pearson r of our Grad-CAM and pytorch-grad-cam's at the recommended layer; medians of
+our Grad-CAM, onnxruntime's forward and pytorch-grad-cam's GradCAM with --threads threads each.
+It prints the Markdown table (and writes it to OUT/zoo.md and OUT/results.json).
+"""
+import argparse
+import io
+import json
+import os
+import pathlib
+import platform
+import time
+import traceback
+import warnings
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import timm
+import torch
+from PIL import Image
+from skimage import data
+
+import catalog
+import measure
+import report
+
+EXPORTERS = {"torchscript": 17, "dynamo": 18}
+SEED = 20261202
+DEFAULT_BIN = "/work/main/.build-test/release/gradcam"
+
+
+def export(model: torch.nn.Module, x: torch.Tensor, exporter: str) -> onnx.ModelProto:
+    """The plain export a user would write: input `input`, output `logits`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter is deprecated
+        if exporter == "torchscript":
+            f = io.BytesIO()
+            torch.onnx.export(model, (x,), f, dynamo=False, opset_version=EXPORTERS[exporter],
+                              input_names=["input"], output_names=["logits"])
+            return onnx.load_from_string(f.getvalue())
+        program = torch.onnx.export(model, (x,), dynamo=True, opset_version=EXPORTERS[exporter],
+                                    input_names=["input"], output_names=["logits"], verbose=False)
+        return program.model_proto
+
+
+def image(size: int, folder: pathlib.Path) -> tuple[pathlib.Path, np.ndarray]:
+    """scikit-image's chelsea squashed to size x size, as a PNG and as the preprocessed tensor."""
+    path = folder / f"chelsea_{size}.png"
+    if not path.exists():
+        Image.fromarray(data.chelsea()).resize((size, size), Image.Resampling.BICUBIC).save(path)
+    rgb = np.asarray(Image.open(path).convert("RGB"))
+    return path, measure.preprocess(rgb)
+
+
+def recommended_tensor(proto: onnx.ModelProto, module: str, then: str) -> str:
+    """The ONNX tensor holding the recommended layer: the module's output, followed into the
+    functional activation named by `then`."""
+    tensor = measure.layer_tensor(proto, module)
+    if then:
+        consumers = [n for n in proto.graph.node if tensor in n.input]
+        if [n.op_type for n in consumers] != [then.capitalize()]:
+            raise ValueError(f"{tensor} is read by {[n.op_type for n in consumers]}, not one {then}")
+        tensor = consumers[0].output[0]
+    return tensor
+
+
+def check_timm_layer(entry: catalog.Entry, model: torch.nn.Module, x: torch.Tensor) -> None:
+    """For timm, the recommended module's output must be what forward_features returns, and
+    the input size the model's own."""
+    if model.pretrained_cfg["input_size"][1:] != (entry.size, entry.size):
+        raise ValueError(f"{entry.name}: timm's input size is {model.pretrained_cfg['input_size']}, not {entry.size}")
+    module = model.get_submodule(catalog.module_path(model, entry.layer))
+    captured = []
+    hook = module.register_forward_hook(lambda _m, _i, out: captured.append(out))
+    with torch.no_grad():
+        features = model.forward_features(x)
+    hook.remove()
+    if not torch.equal(captured[-1], features):
+        raise ValueError(f"{entry.name}: {entry.layer} is not what forward_features returns")
+
+
+def run_model(entry: catalog.Entry, args, folder: pathlib.Path) -> list[dict]:
+    model = catalog.settle_batchnorm(catalog.build(entry, SEED), entry.size, SEED)
+    png, x_np = image(entry.size, folder)
+    x = torch.from_numpy(x_np)
+    if entry.library == "timm":
+        check_timm_layer(entry, model, x)
+    with torch.no_grad():
+        cls = int(model(x)[0].argmax())
+    reference_model, reference_layer = catalog.reference_target(entry, model)
+    reference = {}  # pytorch-grad-cam's map and time, computed once, when first needed
+
+    rows = []
+    for exporter in args.exporters:
+        row = {"model": entry.name, "exporter": exporter, "opset": EXPORTERS[exporter],
+               "recommended_module": entry.layer + (f" + {entry.then}" if entry.then else "")}
+        rows.append(row)
+        path = folder / f"{entry.name.replace('/', '-')}-{exporter}.onnx"
+        try:
+            if args.fresh or not path.exists():
+                path.write_bytes(export(model, x, exporter).SerializeToString())
+            proto = onnx.load(str(path))
+            row["recommended"] = recommended_tensor(proto, catalog.module_path(model, entry.layer), entry.then)
+            sess = measure.session(path, args.threads)
+            reference_logits = measure.onnxruntime_logits(sess, x_np)
+        except Exception as error:  # noqa: BLE001 - an exporter's failure is a result
+            row["error"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            traceback.print_exc()
+            continue
+        try:
+            logits = measure.our_logits(args.gradcam, path, png, reference_logits.size, args.threads)
+        except measure.Refused as refusal:
+            row["refused"] = str(refusal)
+            continue
+        row["top5"], row["logit_error"] = measure.agreement(logits, reference_logits)
+        try:
+            row["default_layer"], _ = measure.our_explanation(args.gradcam, path, png, cls, None, args.threads)
+            _, ours = measure.our_explanation(args.gradcam, path, png, cls, row["recommended"], args.threads)
+            if not reference:
+                reference["map"] = measure.reference_map(reference_model, reference_layer, x, cls)
+                if args.timing:
+                    reference["ms"] = measure.reference_milliseconds(reference_model, reference_layer, x, cls,
+                                                                     args.runs, args.warmup)
+            row["r"] = measure.correlation(ours, reference["map"])
+            if args.timing:
+                row["ours_ms"] = measure.our_milliseconds(args.gradcam, path, png, row["recommended"], args.runs,
+                                                          args.warmup, args.threads)
+                row["onnxruntime_ms"] = measure.onnxruntime_milliseconds(sess, x_np, args.runs, args.warmup)
+                row["pytorch_grad_cam_ms"] = reference["ms"]
+        except (measure.Refused, ValueError) as error:
+            row["error"] = str(error)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="all",
+                        help="comma-separated names from catalog.py (timm ones as timm/NAME), or all")
+    parser.add_argument("--exporters", default="torchscript,dynamo", help="torchscript, dynamo or both")
+    parser.add_argument("--out", type=pathlib.Path, default=measure.REPO / ".build-zoo",
+                        help="where the .onnx files, images and results go (default .build-zoo/)")
+    parser.add_argument("--gradcam", default=os.environ.get("GRADCAM_BIN", DEFAULT_BIN),
+                        help="the gradcam binary (default: $GRADCAM_BIN, else %(default)s)")
+    parser.add_argument("--threads", type=int, default=2, help="threads for all three (default 2)")
+    parser.add_argument("--runs", type=int, default=3, help="timed repetitions; the median is shown")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed repetitions first")
+    parser.add_argument("--no-timing", dest="timing", action="store_false",
+                        help="only the checks (loads, logits, default layer, r): minutes instead of an hour")
+    parser.add_argument("--fresh", action="store_true", help="export again even if OUT has the file")
+    parser.add_argument("--last-run", type=pathlib.Path, help="also write the report here (tools/zoo/last-run.md)")
+    args = parser.parse_args()
+    names = list(catalog.ZOO) if args.models == "all" else args.models.split(",")
+    unknown = [n for n in names if n not in catalog.ZOO]
+    if unknown:
+        parser.error(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(catalog.ZOO)}")
+    args.exporters = args.exporters.split(",")
+    if not set(args.exporters) <= set(EXPORTERS):
+        parser.error(f"--exporters takes {', '.join(EXPORTERS)}")
+    if not os.access(args.gradcam, os.X_OK):
+        parser.error(f"{args.gradcam} is not an executable: build it or pass --gradcam / GRADCAM_BIN")
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    versions = {"torch": torch.__version__, "timm": timm.__version__, "onnx": onnx.__version__,
+                "onnxruntime": ort.__version__, "python": platform.python_version()}
+    started, rows = time.time(), []
+    for name in names:  # the report is rewritten after each model: a cut-short run keeps what it measured
+        print(f"== {name}", flush=True)
+        rows += run_model(catalog.ZOO[name], args, args.out)
+        for row in rows[-len(args.exporters):]:
+            print("  ", json.dumps(row), flush=True)
+        text = report.markdown(rows, versions, args, time.time() - started)
+        (args.out / "results.json").write_text(json.dumps({"versions": versions, "rows": rows}, indent=1) + "\n")
+        (args.out / "zoo.md").write_text(text)
+        if args.last_run:
+            args.last_run.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
