@@ -4,8 +4,8 @@ The recommended layer is the one pytorch-grad-cam's README names for the torchvi
 families (`model.layer4[-1]` for ResNets, `model.features[-1]` for VGG, DenseNet and
 MobileNet, `model.layers[-1]` for MNASNet): the features that global pooling (or the flatten
 before the classifier) reads. Where the README is silent, the same rule names the module:
-the last Inception block, the last stage, ShuffleNet's `conv5`, and for timm the module
-whose output `forward_features` returns (checked at run time). VGG16 and AlexNet keep the
+the last Inception block, the last stage, ShuffleNet's `conv5`, SqueezeNet's classifier ReLU,
+and for timm the module whose output `forward_features` returns (checked at run time). VGG16 and AlexNet keep the
 seeds' layers, relu5_3 and relu5 (the README's `features[-1]` is their last max pool).
 
 `layer` is a module path as pytorch-grad-cam's users write it, with `-1` meaning the
@@ -44,7 +44,9 @@ TORCHVISION = [
     Entry("resnext50_32x4d", "torchvision", "layer4.-1"),
     Entry("wide_resnet50_2", "torchvision", "layer4.-1"),
     Entry("densenet121", "torchvision", "features", then="relu"),  # README: features[-1] (norm5), then F.relu
-    Entry("squeezenet1_1", "torchvision", "features.-1"),  # the last Fire's concatenation
+    # Its global pooling reads the ReLU of its 1x1-conv classifier (one map per class), not
+    # features[-1] (the last Fire's concatenation): Grad-CAM there is CAM of the class's map.
+    Entry("squeezenet1_1", "torchvision", "classifier.2"),
     Entry("googlenet", "torchvision", "inception5b"),
     Entry("inception_v3", "torchvision", "Mixed_7c", size=299),
     Entry("mobilenet_v2", "torchvision", "features.-1"),

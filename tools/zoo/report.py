@@ -1,4 +1,5 @@
 """The zoo's Markdown report: the README table, the recommended layers, the refusals by operator."""
+import os
 import re
 from collections import defaultdict
 
@@ -85,9 +86,11 @@ def markdown(rows: list[dict], versions: dict, args, seconds: float) -> str:
     loaded = [r for r in rows if "top5" in r]
     good = [r for r in loaded if r["top5"] and r["logit_error"] <= TOLERANCE
             and r.get("default_layer") == r.get("recommended") and r.get("r", 0) >= MIN_R]
-    timing = (f"{args.threads} threads each, median of {args.runs} after {args.warmup} warm-up" if args.timing
-              else "no timing (--no-timing)")
-    header = [f"Zoo run: {', '.join(f'{k} {v}' for k, v in versions.items())}; {timing}; {seconds / 60:.0f} min.",
+    timed = [r for r in loaded if "ours_ms" in r]
+    timing = (f"{len(timed)} of the {len(loaded)} that load timed, {args.threads} threads each, median of "
+              f"{args.runs} after {args.warmup} warm-up" if timed else "no timing (--no-timing)")
+    header = [f"Zoo run: {', '.join(f'{k} {v}' for k, v in versions.items())}; {timing}; this run {seconds / 60:.0f} "
+              f"min, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at its end.",
               f"{len(loaded)} of {len(rows)} exports load; {len(good)} meet every check (same top-5, every logit "
               f"within {TOLERANCE:g} of the largest |logit|, the recommended default layer, r >= {MIN_R}).",
               "Ours: forward + backward + map of `gradcam bench` at the recommended layer; onnxruntime: "

@@ -155,6 +155,8 @@ def main() -> None:
     parser.add_argument("--no-timing", dest="timing", action="store_false",
                         help="only the checks (loads, logits, default layer, r): minutes instead of an hour")
     parser.add_argument("--fresh", action="store_true", help="export again even if OUT has the file")
+    parser.add_argument("--keep-others", action="store_true",
+                        help="keep OUT/results.json's rows of the models not run this time in the report")
     parser.add_argument("--last-run", type=pathlib.Path, help="also write the report here (tools/zoo/last-run.md)")
     args = parser.parse_args()
     names = list(catalog.ZOO) if args.models == "all" else args.models.split(",")
@@ -171,14 +173,20 @@ def main() -> None:
 
     versions = {"torch": torch.__version__, "timm": timm.__version__, "onnx": onnx.__version__,
                 "onnxruntime": ort.__version__, "python": platform.python_version()}
+    results = args.out / "results.json"
+    kept = json.loads(results.read_text())["rows"] if args.keep_others and results.exists() else []
+    kept = [row for row in kept if row["model"] not in names]
+    order = list(catalog.ZOO)
     started, rows = time.time(), []
     for name in names:  # the report is rewritten after each model: a cut-short run keeps what it measured
         print(f"== {name}", flush=True)
-        rows += run_model(catalog.ZOO[name], args, args.out)
-        for row in rows[-len(args.exporters):]:
+        measured = run_model(catalog.ZOO[name], args, args.out)
+        for row in measured:
             print("  ", json.dumps(row), flush=True)
-        text = report.markdown(rows, versions, args, time.time() - started)
-        (args.out / "results.json").write_text(json.dumps({"versions": versions, "rows": rows}, indent=1) + "\n")
+        rows += measured
+        everything = sorted(kept + rows, key=lambda row: order.index(row["model"]))  # stable: exporters in order
+        text = report.markdown(everything, versions, args, time.time() - started)
+        results.write_text(json.dumps({"versions": versions, "rows": everything}, indent=1) + "\n")
         (args.out / "zoo.md").write_text(text)
         if args.last_run:
             args.last_run.write_text(text)
