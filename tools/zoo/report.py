@@ -41,7 +41,7 @@ def table(rows: list[dict]) -> list[str]:
     for row in rows:
         default = ""
         if "default_layer" in row:
-            default = "yes" if row["default_layer"] == row["recommended"] else f"no: `{cell(row['default_layer'])}`"
+            default = "yes" if row["default_layer"] == row.get("recommended") else f"no: `{cell(row['default_layer'])}`"
         top5 = ("yes" if row["top5"] else "**no**") if "top5" in row else ""
         error = number(row, "logit_error", ".1e")
         if "logit_error" in row and row["logit_error"] > TOLERANCE:
@@ -64,19 +64,19 @@ def layers(rows: list[dict]) -> list[str]:
     return lines
 
 
-def operators(message: str) -> list[str]:
-    """The operator names a refusal message mentions as unsupported."""
-    found = re.findall(r"operator[s]? '?([A-Za-z0-9_]+)'?", message)
-    return found or [message]
+def operators(row: dict) -> list[str]:
+    """The operators a refused export needs: every one its graph has and the engine lacks, or
+    the one the refusal names."""
+    return row.get("missing") or re.findall(r"operator '([A-Za-z0-9_]+)'", row["refused"]) or [row["refused"]]
 
 
 def refusals(rows: list[dict]) -> list[str]:
     by_operator = defaultdict(list)
     for row in rows:
         if "refused" in row:
-            for operator in operators(row["refused"]):
+            for operator in operators(row):
                 by_operator[operator].append(f"{row['model']} ({row['exporter']})")
-    lines = ["| refused for | models |", "|---|---|"]
+    lines = ["| operator the engine lacks | exports whose graph has it |", "|---|---|"]
     lines += [f"| {cell(op)} | {', '.join(models)} |" for op, models in sorted(by_operator.items(),
                                                                               key=lambda kv: -len(kv[1]))]
     return lines
@@ -96,5 +96,6 @@ def markdown(rows: list[dict], versions: dict, args, seconds: float) -> str:
               "Ours: forward + backward + map of `gradcam bench` at the recommended layer; onnxruntime: "
               "`InferenceSession.run`; pytorch-grad-cam: one `GradCAM` call. Logit error: max |ours - onnxruntime| "
               "/ max |onnxruntime|."]
-    return "\n".join(header + [""] + table(rows) + ["", "Refusals by operator (what the engine lacks):", ""]
+    return "\n".join(header + [""] + table(rows) + ["", "Refused exports by operator: every operator of the graph that the engine's list lacks "
+                                "(the engine names only the first):", ""]
                      + refusals(rows) + ["", "Recommended layers:", ""] + layers(rows)) + "\n"

@@ -14,11 +14,16 @@ import json
 import os
 import pathlib
 import platform
+import re
 import time
 import traceback
 import warnings
 
 os.environ.setdefault("TQDM_DISABLE", "1")
+# libgomp's waiting threads spin; on shared cores a descheduled spinner makes torch's forward
+# 10-20x slower at two threads (ResNet18 here: 1.9 s against 0.1 s passive), so torch waits
+# passively, as onnxruntime does without spinning (measure.session); set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 import onnx
@@ -72,6 +77,16 @@ def recommended_tensor(proto: onnx.ModelProto, module: str, then: str) -> str:
     return tensor
 
 
+def missing_operators(proto: onnx.ModelProto, refusal: str) -> list[str]:
+    """Every operator of the graph that the refusal's list of supported operators lacks (the
+    engine names only the first node it cannot run)."""
+    supported = re.search(r"supported operators: (.*)", refusal)
+    if not supported:
+        return []
+    known = {op.strip() for op in supported.group(1).split(",")}
+    return sorted({node.op_type for node in proto.graph.node} - known)
+
+
 def check_timm_layer(entry: catalog.Entry, model: torch.nn.Module, x: torch.Tensor) -> None:
     """For timm, the recommended module's output must be what forward_features returns, and
     the input size the model's own."""
@@ -87,57 +102,79 @@ def check_timm_layer(entry: catalog.Entry, model: torch.nn.Module, x: torch.Tens
         raise ValueError(f"{entry.name}: {entry.layer} is not what forward_features returns")
 
 
-def run_model(entry: catalog.Entry, args, folder: pathlib.Path) -> list[dict]:
+class Reference:
+    """pytorch-grad-cam on the torch model, computed once per model, when first needed."""
+
+    def __init__(self, entry: catalog.Entry, model: torch.nn.Module, x: torch.Tensor, cls: int, args):
+        self.model, self.layer = catalog.reference_target(entry, model)
+        self.x, self.cls, self.args = x, cls, args
+        self.cache = {}
+
+    def map(self) -> np.ndarray:
+        if "map" not in self.cache:
+            self.cache["map"] = measure.reference_map(self.model, self.layer, self.x, self.cls)
+        return self.cache["map"]
+
+    def milliseconds(self) -> float:
+        if "ms" not in self.cache:
+            self.cache["ms"] = measure.reference_milliseconds(self.model, self.layer, self.x, self.cls,
+                                                              self.args.runs, self.args.warmup)
+        return self.cache["ms"]
+
+
+def check_export(entry: catalog.Entry, model: torch.nn.Module, exporter: str, png: pathlib.Path, x: torch.Tensor,
+                 reference: Reference, args) -> dict:
+    """One row of the table: one model through one exporter."""
+    row = {"model": entry.name, "exporter": exporter, "opset": EXPORTERS[exporter],
+           "recommended_module": entry.layer + (f" + {entry.then}" if entry.then else "")}
+    path = args.out / f"{entry.name.replace('/', '-')}-{exporter}.onnx"
+    x_np = x.numpy()
+    try:
+        if args.fresh or not path.exists():
+            path.write_bytes(export(model, x, exporter).SerializeToString())
+        proto = onnx.load(str(path))
+        sess = measure.session(path, args.threads)
+        reference_logits = measure.onnxruntime_logits(sess, x_np)
+    except Exception as error:  # noqa: BLE001 - an exporter's failure is a result
+        traceback.print_exc()
+        return row | {"error": f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"}
+    try:
+        row["recommended"] = recommended_tensor(proto, catalog.module_path(model, entry.layer), entry.then)
+    except (KeyError, ValueError) as error:
+        row["error"] = f"recommended layer not found in the graph: {error}"
+    try:
+        logits = measure.our_logits(args.gradcam, path, png, reference_logits.size, args.threads)
+    except measure.Refused as refusal:
+        return row | {"refused": str(refusal), "missing": missing_operators(proto, str(refusal))}
+    row["top5"], row["logit_error"] = measure.agreement(logits, reference_logits)
+    try:
+        row["default_layer"], _ = measure.our_explanation(args.gradcam, path, png, reference.cls, None, args.threads)
+        if "recommended" not in row:
+            return row
+        layer = row["recommended"]
+        _, ours = measure.our_explanation(args.gradcam, path, png, reference.cls, layer, args.threads)
+        row["r"] = measure.correlation(ours, reference.map())
+        if args.timing:
+            row["ours_ms"] = measure.our_milliseconds(args.gradcam, path, png, layer, args.runs, args.warmup,
+                                                      args.threads)
+            row["onnxruntime_ms"] = measure.onnxruntime_milliseconds(sess, x_np, args.runs, args.warmup)
+            row["pytorch_grad_cam_ms"] = reference.milliseconds()
+    except (measure.Refused, ValueError) as error:
+        row["error"] = str(error)
+    return row
+
+
+def run_model(entry: catalog.Entry, args) -> list[dict]:
+    """The rows of one network, one per exporter."""
     model = catalog.settle_batchnorm(catalog.build(entry, SEED), entry.size, SEED)
-    png, x_np = image(entry.size, folder)
+    png, x_np = image(entry.size, args.out)
     x = torch.from_numpy(x_np)
     if entry.library == "timm":
         check_timm_layer(entry, model, x)
     with torch.no_grad():
         cls = int(model(x)[0].argmax())
-    reference_model, reference_layer = catalog.reference_target(entry, model)
-    reference = {}  # pytorch-grad-cam's map and time, computed once, when first needed
-
-    rows = []
-    for exporter in args.exporters:
-        row = {"model": entry.name, "exporter": exporter, "opset": EXPORTERS[exporter],
-               "recommended_module": entry.layer + (f" + {entry.then}" if entry.then else "")}
-        rows.append(row)
-        path = folder / f"{entry.name.replace('/', '-')}-{exporter}.onnx"
-        try:
-            if args.fresh or not path.exists():
-                path.write_bytes(export(model, x, exporter).SerializeToString())
-            proto = onnx.load(str(path))
-            row["recommended"] = recommended_tensor(proto, catalog.module_path(model, entry.layer), entry.then)
-            sess = measure.session(path, args.threads)
-            reference_logits = measure.onnxruntime_logits(sess, x_np)
-        except Exception as error:  # noqa: BLE001 - an exporter's failure is a result
-            row["error"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-            traceback.print_exc()
-            continue
-        try:
-            logits = measure.our_logits(args.gradcam, path, png, reference_logits.size, args.threads)
-        except measure.Refused as refusal:
-            row["refused"] = str(refusal)
-            continue
-        row["top5"], row["logit_error"] = measure.agreement(logits, reference_logits)
-        try:
-            row["default_layer"], _ = measure.our_explanation(args.gradcam, path, png, cls, None, args.threads)
-            _, ours = measure.our_explanation(args.gradcam, path, png, cls, row["recommended"], args.threads)
-            if not reference:
-                reference["map"] = measure.reference_map(reference_model, reference_layer, x, cls)
-                if args.timing:
-                    reference["ms"] = measure.reference_milliseconds(reference_model, reference_layer, x, cls,
-                                                                     args.runs, args.warmup)
-            row["r"] = measure.correlation(ours, reference["map"])
-            if args.timing:
-                row["ours_ms"] = measure.our_milliseconds(args.gradcam, path, png, row["recommended"], args.runs,
-                                                          args.warmup, args.threads)
-                row["onnxruntime_ms"] = measure.onnxruntime_milliseconds(sess, x_np, args.runs, args.warmup)
-                row["pytorch_grad_cam_ms"] = reference["ms"]
-        except (measure.Refused, ValueError) as error:
-            row["error"] = str(error)
-    return rows
+    reference = Reference(entry, model, x, cls, args)
+    return [check_export(entry, model, exporter, png, x, reference, args) for exporter in args.exporters]
 
 
 def main() -> None:
@@ -156,7 +193,7 @@ def main() -> None:
                         help="only the checks (loads, logits, default layer, r): minutes instead of an hour")
     parser.add_argument("--fresh", action="store_true", help="export again even if OUT has the file")
     parser.add_argument("--keep-others", action="store_true",
-                        help="keep OUT/results.json's rows of the models not run this time in the report")
+                        help="keep OUT/results.json's rows of the models and exporters not run this time")
     parser.add_argument("--last-run", type=pathlib.Path, help="also write the report here (tools/zoo/last-run.md)")
     args = parser.parse_args()
     names = list(catalog.ZOO) if args.models == "all" else args.models.split(",")
@@ -175,12 +212,12 @@ def main() -> None:
                 "onnxruntime": ort.__version__, "python": platform.python_version()}
     results = args.out / "results.json"
     kept = json.loads(results.read_text())["rows"] if args.keep_others and results.exists() else []
-    kept = [row for row in kept if row["model"] not in names]
+    kept = [row for row in kept if row["model"] not in names or row["exporter"] not in args.exporters]
     order = list(catalog.ZOO)
     started, rows = time.time(), []
     for name in names:  # the report is rewritten after each model: a cut-short run keeps what it measured
         print(f"== {name}", flush=True)
-        measured = run_model(catalog.ZOO[name], args, args.out)
+        measured = run_model(catalog.ZOO[name], args)
         for row in measured:
             print("  ", json.dumps(row), flush=True)
         rows += measured
