@@ -9,7 +9,7 @@ public struct Expand: Operator {
 
     public var opType: String { "Expand" }
     /// Reads `X`'s shape and the target shape.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .inputs(0, 1) }
 
     private func maps(_ inputs: [Tensor?]) throws -> (AxisMaps, sameRank: Bool) {
         let x = try inputs.required(0, of: opType)

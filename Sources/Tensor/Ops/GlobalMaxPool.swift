@@ -7,7 +7,7 @@ public struct GlobalMaxPool: Operator {
     public init() {}
 
     public var opType: String { "GlobalMaxPool" }
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .inputs(0) }
 
     private func outputShape(_ shape: [Int]) throws -> [Int] {
         let output = try globalPoolingShape(shape, op: opType)

@@ -29,7 +29,7 @@ public struct Pad: Operator {
 
     public var opType: String { "Pad" }
     /// Reads `X`'s shape and the pads.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .inputs(0, 1, 2, 3) }
 
     /// Which input coordinate each output coordinate reads (−1: the constant).
     func maps(_ inputs: [Tensor?]) throws -> AxisMaps {

@@ -31,7 +31,7 @@ public struct Reduce: Operator {
 
     public var opType: String { kind.rawValue }
     /// Mean and sum read `X`'s shape; the others its values and `Y`.
-    public var backwardUses: BackwardUses { [.inputs, .outputs] }
+    public var backwardUses: BackwardUses { BackwardUses(inputs: [0, 1], outputs: true) }
 
     /// The reduced axes (nil: none, `Y = X`), `X`'s shape with them set to 1, and `Y`'s shape.
     private func plan(_ inputs: [Tensor?]) throws -> (reduced: Set<Int>?, kept: [Int], output: [Int]) {

@@ -46,7 +46,7 @@ public struct Resize: Operator {
 
     public var opType: String { "Resize" }
     /// Reads `X`'s shape and the scales or sizes.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .inputs(0, 1, 2, 3) }
 
     /// For one axis: each output position's two input neighbours and their weights.
     struct Taps {

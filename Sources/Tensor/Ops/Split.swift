@@ -29,7 +29,7 @@ public struct Split: Operator {
 
     public var opType: String { "Split" }
     /// Reads `X`'s shape.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .inputs(0, 1) }
 
     /// The slice that is piece `output` of `X`.
     private func piece(_ inputs: [Tensor?]) throws -> (StridedSlice, [Tensor?]) {

@@ -34,7 +34,7 @@ public struct StridedSlice: Operator {
 
     public var opType: String { "Slice" }
     /// Reads `X`'s shape and the parameter inputs.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .inputs(0, 1, 2, 3, 4) }
 
     private func parameters(_ inputs: [Tensor?]) throws -> Parameters {
         if let fixed { return fixed }

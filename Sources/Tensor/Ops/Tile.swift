@@ -9,7 +9,7 @@ public struct Tile: Operator {
 
     public var opType: String { "Tile" }
     /// Reads `X`'s shape and the repeats.
-    public var backwardUses: BackwardUses { .inputs }
+    public var backwardUses: BackwardUses { .inputs(0, 1) }
 
     private func maps(_ inputs: [Tensor?]) throws -> AxisMaps {
         let x = try inputs.required(0, of: opType)
