@@ -14,7 +14,7 @@ extension OperatorFactory {
         for kind in Comparison.Kind.allCases {
             builders[kind.rawValue] = { _ in Comparison(kind) }
         }
-        let functions: [UnaryFunction.Function] = [.exp, .log, .sqrt, .reciprocal, .neg, .abs, .erf]
+        let functions: [UnaryFunction.Function] = [.exp, .log, .sqrt, .reciprocal, .neg, .abs, .ceil, .floor, .erf]
         for function in functions {
             builders[UnaryFunction(function).opType] = { _ in UnaryFunction(function) }
         }

@@ -10,7 +10,7 @@ import Testing
     let positive = Tensor(shape: [3, 5], floats: (0..<15).map { 0.4 + Float($0) * 0.2 })
 
     static let everywhere: [UnaryFunction.Function] = [
-        .exp, .tanh, .neg, .abs, .erf, .gelu(approximate: false), .gelu(approximate: true), .softplus, .mish,
+        .exp, .tanh, .neg, .abs, .ceil, .floor, .erf, .gelu(approximate: false), .gelu(approximate: true), .softplus, .mish,
         .elu(alpha: 1), .elu(alpha: 0.3), .selu(alpha: 1.673_263_2, gamma: 1.050_701), .hardSigmoid(alpha: 0.2, beta: 0.5),
         .hardSigmoid(alpha: 0.5, beta: 0.25), .hardSwish,
     ]
@@ -38,6 +38,8 @@ import Testing
         #expect(isClose(try y(.mish, [-1, 0, 1]), [-0.303_401_4, 0, 0.865_098_4]))
         #expect(isClose(try y(.softplus, [-100, 0, 100]), [0, 0.693_147_2, 100]))
         #expect(isClose(try y(.hardSwish, [-4, -1.5, 0, 1.5, 4]), [0, -0.375, 0, 1.125, 4]))
+        #expect(try y(.ceil, [-1.5, -0.5, 0.5, 2]) == [-1, 0, 1, 2])
+        #expect(try y(.floor, [-1.5, -0.5, 0.5, 2]) == [-2, -1, 0, 2])
         #expect(isClose(try y(.hardSigmoid(alpha: 0.2, beta: 0.5), [-3, 0, 1, 3]), [0, 0.5, 0.7, 1]))
         #expect(isClose(try y(.elu(alpha: 2), [-1, 2]), [2 * (exp(-1) - 1), 2]))
         #expect(try y(.abs, [-2, 0, 3]) == [2, 0, 3])

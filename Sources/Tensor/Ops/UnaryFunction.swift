@@ -1,18 +1,19 @@
 import Foundation
 
 /// An elementwise function of one float32 tensor: ONNX `Exp`, `Log`, `Sqrt`, `Reciprocal`,
-/// `Tanh`, `Neg`, `Abs`, `Erf`, `Gelu`, `Softplus`, `Mish`, `Elu`, `Selu`, `HardSigmoid`,
-/// `HardSwish`. `y[i] = f(x[i])`; `y` has `x`'s shape.
+/// `Tanh`, `Neg`, `Abs`, `Ceil`, `Floor`, `Erf`, `Gelu`, `Softplus`, `Mish`, `Elu`, `Selu`,
+/// `HardSigmoid`, `HardSwish`. `y[i] = f(x[i])`; `y` has `x`'s shape.
 ///
 /// VJP: `dx = dy · f′`, with `f′` taken from `y` where that is simplest (`Exp`, `Sqrt`,
 /// `Reciprocal`, `Tanh`) and from `x` otherwise. At a kink the derivative is PyTorch's:
-/// `Abs` 0 at 0; `Elu`, `Selu` the negative side's at 0; `HardSigmoid` 0 at the ramp's
+/// `Abs` 0 at 0; `Ceil` and `Floor` 0 everywhere (exporters emit them on shapes, as in
+/// TensorFlow-style "SAME" padding, which folds at load); `Elu`, `Selu` the negative side's at 0; `HardSigmoid` 0 at the ramp's
 /// ends; `HardSwish` `x/3 + 1/2` on `[−3, 3]`. Outside a function's domain (`Log`, `Sqrt`
 /// of a negative) values and gradients are NaN, as IEEE arithmetic makes them.
 /// Replicas: elementwise.
 public struct UnaryFunction: Operator {
     public enum Function: Sendable, Hashable {
-        case exp, log, sqrt, reciprocal, tanh, neg, abs
+        case exp, log, sqrt, reciprocal, tanh, neg, abs, ceil, floor
         /// The Gauss error function.
         case erf
         /// `x · Φ(x)` with `Φ` the standard normal CDF; with `approximate`,
@@ -47,6 +48,8 @@ public struct UnaryFunction: Operator {
         case .tanh: "Tanh"
         case .neg: "Neg"
         case .abs: "Abs"
+        case .ceil: "Ceil"
+        case .floor: "Floor"
         case .erf: "Erf"
         case .gelu: "Gelu"
         case .softplus: "Softplus"
@@ -67,7 +70,7 @@ public struct UnaryFunction: Operator {
     }
 
     public var backwardUses: BackwardUses {
-        if function == .neg { return .nothing }
+        if function == .neg || function == .ceil || function == .floor { return .nothing }
         return derivativeReadsOutput ? .outputs : .inputs(0)
     }
 
@@ -81,6 +84,8 @@ public struct UnaryFunction: Operator {
         case .tanh: return { Foundation.tanh($0) }
         case .neg: return { -$0 }
         case .abs: return { Swift.abs($0) }
+        case .ceil: return { $0.rounded(.up) }
+        case .floor: return { $0.rounded(.down) }
         case .erf: return { Float(Foundation.erf(Double($0))) }
         case .gelu(let approximate):
             return { x in Float((approximate ? Self.geluTanh(Double(x)) : Self.gelu(Double(x))).value) }
@@ -103,6 +108,7 @@ public struct UnaryFunction: Operator {
         case .log: return { x in 1 / x }
         case .neg: return { _ in -1 }
         case .abs: return { x in x > 0 ? 1 : x < 0 ? -1 : 0 }
+        case .ceil, .floor: return { _ in 0 }
         case .erf: return { x in Float(2 / Double.pi.squareRoot() * Foundation.exp(-Double(x) * Double(x))) }
         case .gelu(let approximate):
             return { x in Float((approximate ? Self.geluTanh(Double(x)) : Self.gelu(Double(x))).slope) }
@@ -160,10 +166,12 @@ public struct UnaryFunction: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        if function == .neg {
+        if function == .neg || function == .ceil || function == .floor {
+            // A constant derivative (−1, or 0): no forward value is needed.
             try requireFloat(gradient, opType)
             var dx = gradient
-            dx.floats.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = -$0[i] } }
+            let slope: Float = function == .neg ? -1 : 0
+            dx.floats.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] *= slope } }
             return try reshapeGradient(dx, to: try context.inputShape(0, of: opType), op: opType)
         }
         let forward = derivativeReadsOutput ? outputs[0] : try inputs.required(0, of: opType)
