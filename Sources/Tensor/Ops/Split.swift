@@ -28,14 +28,13 @@ public struct Split: Operator {
     }
 
     public var opType: String { "Split" }
-    /// Reads `X`'s shape.
-    public var backwardUses: BackwardUses { .inputs(0, 1) }
+    /// Reads the `split` input (`X`'s shape comes with the context).
+    public var backwardUses: BackwardUses { .inputs(1) }
 
-    /// The slice that is piece `output` of `X`.
-    private func piece(_ inputs: [Tensor?]) throws -> (StridedSlice, [Tensor?]) {
-        let x = try inputs.required(0, of: opType)
-        let axis = try normalizedAxis(axis, rank: x.rank, op: opType)
-        let extent = x.shape[axis]
+    /// The slice that is piece `output` of an `X` of `shape`.
+    private func piece(of shape: [Int], _ inputs: [Tensor?]) throws -> StridedSlice {
+        let axis = try normalizedAxis(axis, rank: shape.count, op: opType)
+        let extent = shape[axis]
         let sizes: [Int]
         if let given = try self.sizes ?? integerList(inputs, 1, "split", op: opType) {
             guard given.allSatisfy({ $0 >= 0 }), given.reduce(0, { $0 + min($1, extent + 1) }) == extent else {
@@ -58,20 +57,20 @@ public struct Split: Operator {
             throw EngineError.invalid(op: opType, "output \(output) does not exist: the split has \(sizes.count) pieces")
         }
         let start = sizes[..<output].reduce(0, +)
-        return (StridedSlice(.init(starts: [start], ends: [start + sizes[output]], axes: [axis])), [x])
+        return StridedSlice(.init(starts: [start], ends: [start + sizes[output]], axes: [axis]))
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
-        let (slice, sliced) = try piece(inputs)
-        try slice.forward(sliced, into: &outputs, workspace: workspace)
+        let x = try inputs.required(0, of: opType)
+        try piece(of: x.shape, inputs).forward([x], into: &outputs, workspace: workspace)
     }
 
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let (slice, sliced) = try piece(inputs)
+        let slice = try piece(of: try context.inputShape(0, of: opType), inputs)
         do {
-            return try slice.backward(gradient, inputs: sliced, outputs: outputs, wrt: wrt, context: context)
+            return try slice.backward(gradient, inputs: [nil], outputs: outputs, wrt: wrt, context: context)
         } catch EngineError.replicasUnsupported {
             throw EngineError.replicasUnsupported(op: opType)
         }

@@ -33,8 +33,8 @@ public struct StridedSlice: Operator {
     }
 
     public var opType: String { "Slice" }
-    /// Reads `X`'s shape and the parameter inputs.
-    public var backwardUses: BackwardUses { .inputs(0, 1, 2, 3, 4) }
+    /// Reads the parameter inputs (`X`'s shape comes with the context).
+    public var backwardUses: BackwardUses { .inputs(1, 2, 3, 4) }
 
     private func parameters(_ inputs: [Tensor?]) throws -> Parameters {
         if let fixed { return fixed }
@@ -84,7 +84,6 @@ public struct StridedSlice: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let x = try inputs.required(0, of: opType)
-        return [try maps(x.shape, try parameters(inputs)).scatter(gradient, op: opType)]
+        [try maps(try context.inputShape(0, of: opType), try parameters(inputs)).scatter(gradient, op: opType)]
     }
 }
