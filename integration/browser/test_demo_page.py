@@ -231,6 +231,25 @@ def test_predict_explain_and_switch_class(driver, base_url, model_name):
     assert not visible_errors(d)
 
 
+def test_the_page_offers_efficientnet_lite0_when_it_is_built(driver, base_url):
+    """With `models/fetch efficientnet-lite0` run, the page explains real photographs with it;
+    without, it lists the model as unavailable with the command that builds it."""
+    d = driver
+    built = (ROOT / "models/efficientnet-lite0.onnx").exists()
+    if not built:
+        open_page(d, base_url, "shapes-vgg")
+        option = d.find_element(By.CSS_SELECTOR, "#model-select option[value='efficientnet-lite0']")
+        assert not option.is_enabled() and "models/fetch efficientnet-lite0" in option.get_attribute("title")
+        return
+    open_page(d, base_url, "efficientnet-lite0")
+    upload(d, ROOT / "Tests/Fixtures/images/chelsea_224.png")
+    wait_explained(d)
+    assert rows(d)[0].get_attribute("data-class") == "285", rows(d)[0].text  # ImageNet's "Egyptian cat"
+    assert "Egyptian cat" in rows(d)[0].text
+    assert d.find_element(By.ID, "overlay-canvas").get_attribute("data-class") == "285"
+    assert not visible_errors(d)
+
+
 def test_overlay_matches_server_png_for_every_colormap(driver, base_url, model_name):
     """The page blends the JSON map itself; it must draw what POST /gradcam (PNG) draws, with
     each colormap the page offers."""
