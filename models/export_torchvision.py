@@ -208,10 +208,14 @@ def write_labels(out_dir):
 
 
 def merge_manifest(path, entries):
-    """Adds `entries` to the manifest at `path`, replacing entries of the same name."""
+    """Adds `entries` to the manifest at `path`: an entry of the same name is replaced where it
+    stands (so rebuilding a model that is already listed leaves the file unchanged), new ones
+    are appended."""
     manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"models": []}
     names = {entry["name"] for entry in entries}
-    manifest["models"] = [e for e in manifest.get("models", []) if e.get("name") not in names] + entries
+    by_name = {entry["name"]: entry for entry in entries}
+    kept = [by_name.pop(e.get("name"), e) for e in manifest.get("models", [])]
+    manifest["models"] = kept + [entry for entry in entries if entry["name"] in by_name]
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(format_manifest(manifest), encoding="utf-8")
     os.replace(temporary, path)

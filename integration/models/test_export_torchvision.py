@@ -6,7 +6,6 @@ temporary models directory (--write-manifest) and asks our CLI which tensors the
 name. Skipped when torch, torchvision or onnx is not installed (CI may not install torch).
 The binary is $GRADCAM_BIN when set (script/test), else `swift build --product gradcam`.
 """
-import importlib.util
 import json
 import os
 import pathlib
@@ -103,28 +102,3 @@ def test_gradcam_finds_the_aliased_tensors(gradcam, exported, name):
     for alias, tensor in EXPECTED[name].items():
         assert alias in rows[tensor][1], f"{alias} should name {tensor}: {rows.get(tensor)}"
     assert [tensor for tensor, (default, _) in rows.items() if default] == [DEFAULT[name]]
-
-
-def test_merging_keeps_other_entries_and_replaces_same_names(tmp_path):
-    spec = importlib.util.spec_from_file_location("export_torchvision", EXPORT)
-    export_torchvision = importlib.util.module_from_spec(spec)
-    sys.dont_write_bytecode, before = True, sys.dont_write_bytecode  # no __pycache__ in models/
-    try:
-        spec.loader.exec_module(export_torchvision)
-    finally:
-        sys.dont_write_bytecode = before
-    path = tmp_path / "manifest.json"
-    path.write_text(json.dumps({"models": [{"name": "mine", "file": "mine.onnx"},
-                                           {"name": "vgg16-torchvision", "file": "old.onnx"}]}))
-    export_torchvision.merge_manifest(path, [{"name": "vgg16-torchvision", "file": "vgg16-torchvision.onnx",
-                                              "preprocessing": {"mean": [0.485, 0.456, 0.406]}}])
-    text = path.read_text()
-    assert [e["file"] for e in json.loads(text)["models"]] == ["mine.onnx", "vgg16-torchvision.onnx"]
-    assert '"mean": [0.485, 0.456, 0.406]' in text
-
-
-def test_unknown_model_is_a_usage_error(tmp_path):
-    result = subprocess.run([sys.executable, str(EXPORT), "resnet50", "--out-dir", str(tmp_path)],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2
-    assert "unknown model 'resnet50'; known: vgg16, alexnet" in result.stderr
