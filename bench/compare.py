@@ -10,19 +10,24 @@ tensor, so decoding and encoding are left out of both (ours are printed separate
 import argparse
 import copy
 import json
+import os
 import pathlib
 import statistics
 import subprocess
 import tempfile
 import time
 
-import numpy as np
-import onnxruntime as ort
-import torch
-import torchvision
-from PIL import Image
-from pytorch_grad_cam import GradCAM, GuidedBackpropReLUModel, ScoreCAM
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+# Waiting threads do not spin, for torch (libgomp; set before torch loads) and onnxruntime
+# alike, as in tools/zoo: on shared cores a descheduled spinner can halve either's speed.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+import torch  # noqa: E402
+import torchvision  # noqa: E402
+from PIL import Image  # noqa: E402
+from pytorch_grad_cam import GradCAM, GuidedBackpropReLUModel, ScoreCAM  # noqa: E402
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 IMAGE = ROOT / "Tests/Fixtures/images/chelsea_224.png"
@@ -82,6 +87,7 @@ def time_onnxruntime(path, x, args):
     options = ort.SessionOptions()
     options.intra_op_num_threads = args.threads
     options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     feed = {"input": x.detach().numpy()}
     return median_seconds(lambda: session.run(None, feed), args.runs, args.warmup)
