@@ -28,12 +28,11 @@ public struct Pad: Operator {
     }
 
     public var opType: String { "Pad" }
-    /// Reads `X`'s shape and the pads.
-    public var backwardUses: BackwardUses { .inputs(0, 1, 2, 3) }
+    /// Reads the pads and axes (`X`'s shape comes with the context).
+    public var backwardUses: BackwardUses { .inputs(1, 3) }
 
-    /// Which input coordinate each output coordinate reads (−1: the constant).
-    func maps(_ inputs: [Tensor?]) throws -> AxisMaps {
-        let shape = try inputs.required(0, of: opType).shape
+    /// Which coordinate of an input shaped `shape` each output coordinate reads (−1: the constant).
+    func maps(_ shape: [Int], _ inputs: [Tensor?]) throws -> AxisMaps {
         guard let given = try fixedPads ?? integerList(inputs, 1, "pads", op: opType) else {
             throw EngineError.invalid(op: opType, "pads (input 1) are required")
         }
@@ -81,12 +80,12 @@ public struct Pad: Operator {
         } else if let fixedValue, x.elementType == .float32 {
             fill = Tensor(shape: [], floats: [fixedValue])
         }
-        try maps(inputs).apply(x, fill: fill, into: &outputs[0])
+        try maps(x.shape, inputs).apply(x, fill: fill, into: &outputs[0])
     }
 
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        [try maps(inputs).scatter(gradient, op: opType)]
+        [try maps(try context.inputShape(0, of: opType), inputs).scatter(gradient, op: opType)]
     }
 }

@@ -30,27 +30,34 @@ public struct Reduce: Operator {
     }
 
     public var opType: String { kind.rawValue }
-    /// Mean and sum read `X`'s shape; the others its values and `Y`.
-    public var backwardUses: BackwardUses { BackwardUses(inputs: [0, 1], outputs: true) }
+    /// Sum and mean read the axes (`X`'s shape comes with the context); the sum of squares
+    /// also `X`'s values; L2 and max `X` and `Y`.
+    public var backwardUses: BackwardUses {
+        switch kind {
+        case .sum, .mean: .inputs(1)
+        case .sumSquare: .inputs(0, 1)
+        case .l2, .max: BackwardUses(inputs: [0, 1], outputs: true)
+        }
+    }
 
-    /// The reduced axes (nil: none, `Y = X`), `X`'s shape with them set to 1, and `Y`'s shape.
-    private func plan(_ inputs: [Tensor?]) throws -> (reduced: Set<Int>?, kept: [Int], output: [Int]) {
-        let x = try inputs.required(0, of: opType)
-        try requireFloat(x, opType)
+    /// For an input shaped `shape`: the reduced axes (nil: none, `Y = X`), `shape` with them
+    /// set to 1, and `Y`'s shape.
+    private func plan(_ shape: [Int], _ inputs: [Tensor?]) throws -> (reduced: Set<Int>?, kept: [Int], output: [Int]) {
         let requested = try axes ?? integerList(inputs, 1, "axes", op: opType) ?? []
-        if requested.isEmpty && noopWithEmptyAxes { return (nil, x.shape, x.shape) }
-        let reduced = requested.isEmpty ? Set(0..<x.rank) : Set(try requested.map { try normalizedAxis($0, rank: x.rank, op: opType) })
+        if requested.isEmpty && noopWithEmptyAxes { return (nil, shape, shape) }
+        let reduced = requested.isEmpty ? Set(0..<shape.count) : Set(try requested.map { try normalizedAxis($0, rank: shape.count, op: opType) })
         guard requested.isEmpty || reduced.count == requested.count else {
             throw EngineError.invalid(op: opType, "axes \(requested) repeat an axis")
         }
-        let kept = x.shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
-        let output = keepDims ? kept : x.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
+        let kept = shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
+        let output = keepDims ? kept : shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
         return (reduced, kept, output)
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
         let x = try inputs.required(0, of: opType)
-        let (reduced, kept, output) = try plan(inputs)
+        try requireFloat(x, opType)
+        let (reduced, kept, output) = try plan(x.shape, inputs)
         guard reduced != nil else {
             outputs[0].assign(x, shape: x.shape)
             return
@@ -79,17 +86,21 @@ public struct Reduce: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let x = try inputs.required(0, of: opType)
-        let (reduced, kept, output) = try plan(inputs)
+        let shape = try context.inputShape(0, of: opType)
+        let (reduced, kept, output) = try plan(shape, inputs)
         let replicas = try replicaCount(gradient, output: output, op: opType)
         guard let reduced else { return [gradient] }
         if replicas > 1 && reduced.contains(0) { throw EngineError.replicasUnsupported(op: opType) }
-        let target = try replicated(x.shape, replicas, op: opType)
+        let target = try replicated(shape, replicas, op: opType)
         // dY with the reduced axes kept, replicas along axis 0.
         let dy = gradient.reshaped(replicas > 1 ? [replicas] + kept.dropFirst() : kept)
-        let y = outputs[0].reshaped(kept)
-        let n = Float(x.count / max(1, kept.reduce(1, *)))
+        let n = Float(shape.reduce(1, *) / max(1, kept.reduce(1, *)))
         var dx = Tensor.zeros(target)
+        // What backwardUses keeps: X's values for the sum of squares, L2 and max, Y for L2 and
+        // max; a broadcast zero stands in for what is not kept.
+        let absent = Tensor(shape: [], floats: [0])
+        let x = kind == .sum || kind == .mean ? absent : try inputs.required(0, of: opType)
+        let y = kind == .l2 || kind == .max ? outputs[0].reshaped(kept) : absent
         let f: (Float, Float, Float) -> Float
         switch kind {
         case .sum: f = { g, _, _ in g }
@@ -117,7 +128,7 @@ public struct Reduce: Operator {
                 x.floats.withUnsafeBufferPointer { xp in
                     y.floats.withUnsafeBufferPointer { yp in
                         ties1.floats.withUnsafeBufferPointer { tp in
-                            BroadcastLoop(shape: target, operands: [dy.shape, x.shape, kept, ties1.shape]).forEachRun { start, count, o, s in
+                            BroadcastLoop(shape: target, operands: [dy.shape, x.shape, y.shape, ties1.shape]).forEachRun { start, count, o, s in
                                 for i in 0..<count {
                                     let v = f(gp[o[0] + i * s[0]], xp[o[1] + i * s[1]], yp[o[2] + i * s[2]])
                                     dxp[start + i] = v / tp[o[3] + i * s[3]]

@@ -45,29 +45,27 @@ public struct Resize: Operator {
     }
 
     public var opType: String { "Resize" }
-    /// Reads `X`'s shape and the scales or sizes.
-    public var backwardUses: BackwardUses { .inputs(0, 1, 2, 3) }
+    /// Reads the scales or sizes (`X`'s shape comes with the context).
+    public var backwardUses: BackwardUses { .inputs(1, 2, 3) }
 
     /// For one axis: each output position's two input neighbours and their weights.
     struct Taps {
         var low: [Int] = [], high: [Int] = [], highWeight: [Float] = []
     }
 
-    /// The input's shape, then for each resized axis its taps, in axis order.
-    private func plan(_ inputs: [Tensor?]) throws -> (shape: [Int], axes: [(axis: Int, taps: Taps)]) {
-        let x = try inputs.required(0, of: opType)
-        try requireFloat(x, opType)
-        guard x.rank >= 3 else { throw EngineError.invalid(op: opType, "expected an input [N, C, D1, ...] of rank 3 or more, got \(x.shape)") }
+    /// For an input shaped `shape`: each resized axis with its taps, in axis order.
+    private func plan(_ shape: [Int], _ inputs: [Tensor?]) throws -> [(axis: Int, taps: Taps)] {
+        guard shape.count >= 3 else { throw EngineError.invalid(op: opType, "expected an input [N, C, D1, ...] of rank 3 or more, got \(shape)") }
         let scales = inputs.optional(scalesInput).flatMap { $0.count == 0 ? nil : $0 }
         let sizes = try sizesInput.flatMap { try integerList(inputs, $0, "sizes", op: opType) }.flatMap { $0.isEmpty ? nil : $0 }
         let output: [Int], factors: [Float]
         switch (scales, sizes) {
         case let (scales?, nil):
-            guard scales.elementType == .float32, scales.count == x.rank, scales.floats.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-                throw EngineError.invalid(op: opType, "scales must be \(x.rank) positive finite floats, one per axis of \(x.shape); got \(scales)")
+            guard scales.elementType == .float32, scales.count == shape.count, scales.floats.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw EngineError.invalid(op: opType, "scales must be \(shape.count) positive finite floats, one per axis of \(shape); got \(scales)")
             }
             factors = scales.floats
-            output = try zip(x.shape, factors).map { extent, scale in
+            output = try zip(shape, factors).map { extent, scale in
                 let size = (Double(extent) * Double(scale)).rounded(.down)
                 guard size <= Double(maximumComputedElements) else {
                     throw EngineError.invalid(op: opType, "scales \(factors) make an extent over \(maximumComputedElements)")
@@ -75,26 +73,26 @@ public struct Resize: Operator {
                 return Int(size)
             }
         case let (nil, sizes?):
-            guard sizes.count == x.rank else {
-                throw EngineError.invalid(op: opType, "sizes \(sizes) must have one entry per axis of \(x.shape)")
+            guard sizes.count == shape.count else {
+                throw EngineError.invalid(op: opType, "sizes \(sizes) must have one entry per axis of \(shape)")
             }
             output = sizes
-            factors = zip(sizes, x.shape).map { Float($0) / Float($1) }
+            factors = zip(sizes, shape).map { Float($0) / Float($1) }
         default:
             throw EngineError.invalid(op: opType, "exactly one of scales and sizes must be given")
         }
         _ = try checkedCount(output, op: opType)
-        guard output[0] == x.shape[0], output[1] == x.shape[1], factors[0] == 1, factors[1] == 1 else {
-            throw EngineError.invalid(op: opType, "only spatial axes (2 and later) are resized; \(x.shape) to \(output) changes the batch or channels")
+        guard output[0] == shape[0], output[1] == shape[1], factors[0] == 1, factors[1] == 1 else {
+            throw EngineError.invalid(op: opType, "only spatial axes (2 and later) are resized; \(shape) to \(output) changes the batch or channels")
         }
         var axes: [(Int, Taps)] = []
-        for axis in 2..<x.rank where output[axis] != x.shape[axis] || factors[axis] != 1 {
-            guard x.shape[axis] > 0 || output[axis] == 0 else {
-                throw EngineError.invalid(op: opType, "cannot resize the empty axis \(axis) of \(x.shape) to \(output[axis])")
+        for axis in 2..<shape.count where output[axis] != shape[axis] || factors[axis] != 1 {
+            guard shape[axis] > 0 || output[axis] == 0 else {
+                throw EngineError.invalid(op: opType, "cannot resize the empty axis \(axis) of \(shape) to \(output[axis])")
             }
-            axes.append((axis, taps(input: x.shape[axis], output: output[axis], scale: factors[axis])))
+            axes.append((axis, taps(input: shape[axis], output: output[axis], scale: factors[axis])))
         }
-        return (x.shape, axes)
+        return axes
     }
 
     private func taps(input n: Int, output count: Int, scale: Float) -> Taps {
@@ -160,9 +158,10 @@ public struct Resize: Operator {
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
-        let planned = try plan(inputs)
-        var shape = planned.shape, values = try inputs.required(0, of: opType).floats
-        for (axis, taps) in planned.axes {
+        let x = try inputs.required(0, of: opType)
+        try requireFloat(x, opType)
+        var shape = x.shape, values = x.floats
+        for (axis, taps) in try plan(x.shape, inputs) {
             values = Self.resample(values, shape, axis: axis, taps, inputExtent: shape[axis], forward: true)
             shape[axis] = taps.low.count
         }
@@ -172,7 +171,8 @@ public struct Resize: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let (input, axes) = try plan(inputs)
+        let input = try context.inputShape(0, of: opType)
+        let axes = try plan(input, inputs)
         var output = input
         for (axis, taps) in axes { output[axis] = taps.low.count }
         let replicas = try replicaCount(gradient, output: output, op: opType)

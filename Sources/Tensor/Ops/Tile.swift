@@ -8,33 +8,34 @@ public struct Tile: Operator {
     public init() {}
 
     public var opType: String { "Tile" }
-    /// Reads `X`'s shape and the repeats.
-    public var backwardUses: BackwardUses { .inputs(0, 1) }
+    /// Reads the repeats (`X`'s shape comes with the context).
+    public var backwardUses: BackwardUses { .inputs(1) }
 
-    private func maps(_ inputs: [Tensor?]) throws -> AxisMaps {
-        let x = try inputs.required(0, of: opType)
+    /// Which coordinate of an input shaped `shape` each output coordinate reads.
+    private func maps(_ shape: [Int], _ inputs: [Tensor?]) throws -> AxisMaps {
         guard let repeats = try integerList(inputs, 1, "repeats", op: opType) else {
             throw EngineError.invalid(op: opType, "input 1 (repeats) is required")
         }
-        guard repeats.count == x.rank, repeats.allSatisfy({ $0 >= 0 }) else {
-            throw EngineError.invalid(op: opType, "repeats \(repeats) must be \(x.rank) non-negative counts, one per axis of \(x.shape)")
+        guard repeats.count == shape.count, repeats.allSatisfy({ $0 >= 0 }) else {
+            throw EngineError.invalid(op: opType, "repeats \(repeats) must be \(shape.count) non-negative counts, one per axis of \(shape)")
         }
         var output: [Int] = []
-        for (extent, count) in zip(x.shape, repeats) {
+        for (extent, count) in zip(shape, repeats) {
             let (product, overflow) = extent.multipliedReportingOverflow(by: count)
-            guard !overflow else { throw EngineError.invalid(op: opType, "repeats \(repeats) of \(x.shape) overflow") }
+            guard !overflow else { throw EngineError.invalid(op: opType, "repeats \(repeats) of \(shape) overflow") }
             output.append(product)
         }
-        return try AxisMaps(inputShape: x.shape, outputShape: output, op: opType) { axis, o in o % x.shape[axis] }
+        return try AxisMaps(inputShape: shape, outputShape: output, op: opType) { axis, o in o % shape[axis] }
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
-        try maps(inputs).apply(try inputs.required(0, of: opType), into: &outputs[0])
+        let x = try inputs.required(0, of: opType)
+        try maps(x.shape, inputs).apply(x, into: &outputs[0])
     }
 
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        [try maps(inputs).scatter(gradient, op: opType)]
+        [try maps(try context.inputShape(0, of: opType), inputs).scatter(gradient, op: opType)]
     }
 }
