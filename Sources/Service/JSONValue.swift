@@ -28,12 +28,49 @@ enum JSONValue: Decodable, Equatable {
         }
     }
 
-    /// Parses a JSON text; `what` names the text in the error (e.g. "the request body").
+    /// Values a KServe request may hold: a few parameters and at most 16 images (up to 64
+    /// classes and 16 layers) need far fewer. Checked before decoding, because a decoded value
+    /// takes many times the bytes of its text (`[0,0,...]`: 2 bytes each).
+    static let maxValues = 1024
+    /// Nesting a KServe request may have (tensor data nested as its shape: a few levels).
+    static let maxDepth = 32
+
+    /// Parses a JSON text of at most ``maxValues`` values nested at most ``maxDepth`` deep;
+    /// `what` names the text in the error (e.g. "the request body").
     static func parse(_ bytes: some Collection<UInt8>, what: String) throws -> JSONValue {
+        try checkSize(bytes, what: what)
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         } catch {
             throw ServiceError(.badRequest, "bad_request", "\(what) is not valid JSON")
+        }
+    }
+
+    /// Counts the values (one, plus one per comma and per array or object) and the nesting
+    /// of a JSON text outside its strings, and refuses it past the limits.
+    private static func checkSize(_ bytes: some Collection<UInt8>, what: String) throws {
+        var inString = false, escaped = false
+        var depth = 0, values = 1
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                values += 1
+                guard depth <= maxDepth else {
+                    throw ServiceError(.badRequest, "bad_request", "\(what) nests arrays and objects more than \(maxDepth) deep")
+                }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            case UInt8(ascii: ","): values += 1
+            default: break
+            }
+            guard values <= maxValues else {
+                throw ServiceError(.badRequest, "bad_request", "\(what) holds more than \(maxValues) JSON values; send at most 16 images and a few parameters")
+            }
         }
     }
 

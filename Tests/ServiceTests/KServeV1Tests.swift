@@ -76,13 +76,22 @@ import Testing
         }
     }
 
-    /// JSON nested deeper than the decoder's limit is refused, not recursed into until the stack ends.
-    @Test func refusesDeeplyNestedJSON() async throws {
+    /// Deep nesting and many small values are refused before decoding (a decoded value takes
+    /// many times its text); brackets, commas and escaped quotes inside strings do not count.
+    @Test func refusesDeeplyNestedAndManyValuedJSONBeforeDecoding() async throws {
         try await withSharedService { port in
-            for body in [String(repeating: "[", count: 100_000), String(repeating: #"{"a":"#, count: 20_000)] {
+            let cases = [
+                (String(repeating: "[", count: 100_000), "the request body nests arrays and objects more than 32 deep"),
+                (String(repeating: #"{"a":"#, count: 33), "the request body nests arrays and objects more than 32 deep"),
+                ("[" + String(repeating: "0,", count: 1023) + "0]", "the request body holds more than 1024 JSON values; send at most 16 images and a few parameters"),
+                (String(repeating: "[", count: 32) + String(repeating: "]", count: 32), #"the body must be a JSON object with "instances""#),
+                (#"{"instances": [{"b64": "aGVsbG8="}], "parameters": {"top": "\"[[[,,,"}, "x": ""#
+                    + String(repeating: "[{,", count: 2000) + #""}"#, "unknown key 'x'; accepted: instances, parameters"),
+            ]
+            for (body, message) in cases {
                 let reply = try await post(port, "/v1/models/vgg16_small:predict", raw: Array(body.utf8), contentType: "application/json")
                 #expect(reply.status == 400)
-                #expect(KServeClient.error(reply) == "the request body is not valid JSON")
+                #expect(KServeClient.error(reply) == message)
             }
         }
     }
