@@ -113,3 +113,9 @@ extension ServiceError {
         ServiceError(.badRequest, "bad_request", message)
     }
 }
+
+/// `GET /v1/models/{name}` and `GET /v2/models/{name}/ready`: a model's status.
+struct KServeModelStatus: Encodable {
+    let name: String
+    let ready: Bool
+}

@@ -30,7 +30,7 @@ extension GradCAMService {
             return ("/v1/models/{name}:explain", "POST", { try await self.v1Explain(name, request) })
         }
         guard !rest.isEmpty, !rest.contains("/") else { return nil }
-        return ("/v1/models/{name}", "GET", { try .json(V1ModelStatus(name: try self.kserveModel(rest).name, ready: true)) })
+        return ("/v1/models/{name}", "GET", { try .json(KServeModelStatus(name: try self.kserveModel(rest).name, ready: true)) })
     }
 
     private func v1Predict(_ name: String, _ request: HTTPRequest) async throws -> HTTPResponse {
@@ -55,10 +55,4 @@ extension GradCAMService {
         }
         return .json(bytes: try DocumentEncoding.json(["explanations": documents]))
     }
-}
-
-/// `GET /v1/models/{name}`: KServe's model status.
-struct V1ModelStatus: Encodable {
-    let name: String
-    let ready: Bool
 }

@@ -31,7 +31,7 @@ extension GradCAMService {
         let name = parts[1]
         switch parts.count == 3 ? parts[2] : parts.count == 2 ? "" : "/" {
         case "": return ("/v2/models/{name}", "GET", { try .json(self.inferenceMetadata(self.kserveModel(name))) })
-        case "ready": return ("/v2/models/{name}/ready", "GET", { try .json(V1ModelStatus(name: self.kserveModel(name).name, ready: true)) })
+        case "ready": return ("/v2/models/{name}/ready", "GET", { try .json(KServeModelStatus(name: self.kserveModel(name).name, ready: true)) })
         case "infer": return ("/v2/models/{name}/infer", "POST", { try await self.infer(name, request) })
         default: return nil
         }
