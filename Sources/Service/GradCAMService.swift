@@ -133,6 +133,9 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
             if path.hasPrefix(Self.demoPageAssetPrefix) {
                 return ("/static/{file}", only("GET") { try self.demoPageFile(String(path.dropFirst(Self.demoPageAssetPrefix.count)), request) })
             }
+            if let kserve = kserveRoute(request) {
+                return kserve
+            }
             if path.hasPrefix("/models/") {
                 let name = String(path.dropFirst("/models/".count))
                 return ("/models/{name}", only("GET") { try self.modelDetail(name) })
@@ -153,7 +156,7 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
 
     /// 200 once models are loaded; 503 while they load, when none could be, and from
     /// the start of a drain (see ``beginDrain()``).
-    private func readiness() throws -> HTTPResponse {
+    func readiness() throws -> HTTPResponse {
         guard !isDraining else { throw ServiceError.shuttingDown }
         let registry = try models()
         guard !registry.models.isEmpty else {
