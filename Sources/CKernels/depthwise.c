@@ -1,8 +1,12 @@
 /* Depthwise convolution (one input channel per group) and its input gradient; see ckernels.h.
  *
  * Each plane goes through a zero-padded copy (the rows and columns the kernel's taps reach,
- * padding included), so the inner loops have no bounds to test: per output row and tap,
- * one multiply-add over the row, contiguous for stride 1, which the compiler vectorizes. */
+ * padding included), so the inner loops have no bounds to test: per tap, one multiply-add
+ * over a row, contiguous for stride 1, which the compiler vectorizes. With equal strides s the
+ * forward pass makes the whole plane one run: output (i, j) at t = i pw + j (pw the padded
+ * width) reads the padded plane at s t + (p dH pw + q dW), so each tap is one multiply-add over
+ * (out_height - 1) pw + out_width values, the columns j >= out_width computed and dropped;
+ * small maps (7x7, 14x14) then fill whole vectors instead of ending every row in scalars. */
 #include <string.h>
 #include "ckernels.h"
 #include "vectorized.h"
@@ -10,6 +14,10 @@
 
 size_t depthwise_padded_size(const depthwise_geometry *g) {
     return (size_t)depthwise_padded_height(g) * (size_t)depthwise_padded_width(g);
+}
+
+size_t depthwise_scratch_size(const depthwise_geometry *g) {
+    return depthwise_padded_size(g) + (size_t)g->out_height * (size_t)depthwise_padded_width(g);
 }
 
 int depthwise_padded_height(const depthwise_geometry *g) {
@@ -47,6 +55,7 @@ VECTORIZED(depthwise_forward,
     const int ow = g->out_width, pw = depthwise_padded_width(g);
     const int out_channels = in_channels * multiplier;
     const size_t in_plane = (size_t)g->in_height * g->in_width, out_plane = (size_t)g->out_height * ow;
+    float *run_buffer = scratch + depthwise_padded_size(g); /* the equal-stride run */
     int padded_source = -1; /* the input plane whose padded copy scratch holds */
     for (int o = plane_begin; o < plane_end; o++) {
         const int n = o / out_channels, m = o % out_channels;
@@ -58,6 +67,27 @@ VECTORIZED(depthwise_forward,
         const float *k = w + (size_t)m * kh * kw;
         const float offset = bias ? bias[m] : 0;
         float *plane = y + (size_t)o * out_plane;
+        if (g->stride_height == sw) {
+            const size_t run = (size_t)(g->out_height - 1) * pw + ow;
+            float *restrict acc = run_buffer;
+            for (size_t t = 0; t < run; t++) acc[t] = offset;
+            for (int p = 0; p < kh; p++) {
+                for (int q = 0; q < kw; q++) {
+                    const float tap = k[p * kw + q];
+                    const float *restrict in = scratch + (size_t)p * g->dilation_height * pw + (size_t)q * dw;
+                    if (sw == 1) {
+                        for (size_t t = 0; t < run; t++) acc[t] += tap * in[t];
+                    } else if (sw == 2) {
+                        for (size_t t = 0; t < run; t++) acc[t] += tap * in[2 * t];
+                    } else {
+                        for (size_t t = 0; t < run; t++) acc[t] += tap * in[t * sw];
+                    }
+                }
+            }
+            for (int i = 0; i < g->out_height; i++) memcpy(plane + (size_t)i * ow, acc + (size_t)i * pw, sizeof(float) * (size_t)ow);
+            activate(plane, out_plane, activation);
+            continue;
+        }
         for (int i = 0; i < g->out_height; i++) {
             float *restrict out = plane + (size_t)i * ow;
             for (int j = 0; j < ow; j++) out[j] = offset;
@@ -66,13 +96,7 @@ VECTORIZED(depthwise_forward,
                 for (int q = 0; q < kw; q++) {
                     const float tap = k[p * kw + q];
                     const float *restrict in = line + q * dw;
-                    if (sw == 1) {
-                        for (int j = 0; j < ow; j++) out[j] += tap * in[j];
-                    } else if (sw == 2) {
-                        for (int j = 0; j < ow; j++) out[j] += tap * in[2 * j];
-                    } else {
-                        for (int j = 0; j < ow; j++) out[j] += tap * in[j * sw];
-                    }
+                    for (int j = 0; j < ow; j++) out[j] += tap * in[j * sw];
                 }
             }
             activate(out, (size_t)ow, activation);

@@ -68,6 +68,8 @@ typedef struct {
  * plane, those the taps reach, padded_height = (out_height - 1) stride_height +
  * (kernel_height - 1) dilation_height + 1 (likewise the width). Size in floats. */
 size_t depthwise_padded_size(const depthwise_geometry *g);
+/* The scratch the kernels below need: the padded plane and out_height padded rows. */
+size_t depthwise_scratch_size(const depthwise_geometry *g);
 int depthwise_padded_height(const depthwise_geometry *g);
 int depthwise_padded_width(const depthwise_geometry *g);
 
@@ -76,7 +78,7 @@ int depthwise_padded_width(const depthwise_geometry *g);
  * y[o][i][j] = bias[m] + sum_{p,q} w[m][p][q] x[image][m / multiplier][i sH + p dH - pad_top][j sW + q dW - pad_left]
  * (bias may be NULL; x reads zero outside the image), then the activation (none when NULL).
  * w is [in_channels * multiplier][kernel_height][kernel_width]; scratch holds
- * depthwise_padded_size(g) floats. */
+ * depthwise_scratch_size(g) floats. */
 void depthwise_forward(const float *x, const float *w, const float *bias, int in_channels, int multiplier,
                        int plane_begin, int plane_end, const depthwise_geometry *g,
                        const fused_activation *activation, float *y,
@@ -86,7 +88,7 @@ void depthwise_forward(const float *x, const float *w, const float *bias, int in
  * of dx [images][in_channels][in_height][in_width], s = image * in_channels + c,
  * dx[s][a][b] = sum over m = c multiplier + r (r < multiplier) and the taps (i, j, p, q) that
  * read x[s][a][b] of w[m][p][q] dy[image][m][i][j]. dx is written, not accumulated onto.
- * scratch holds depthwise_padded_size(g) floats. */
+ * scratch holds depthwise_scratch_size(g) floats. */
 void depthwise_input_gradient(const float *dy, const float *w, int in_channels, int multiplier,
                               int plane_begin, int plane_end, const depthwise_geometry *g, float *dx,
                               float *scratch);

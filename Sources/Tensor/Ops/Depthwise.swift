@@ -23,7 +23,7 @@ enum Depthwise {
     ) {
         withUnsafePointer(to: geometry(p.geometry)) { g in
             withKernelActivation(activation) { a in
-                splitting(p.n * p.m, workspace: workspace, scratch: depthwise_padded_size(g)) { planes, own in
+                splitting(p.n * p.m, workspace: workspace, scratch: depthwise_scratch_size(g)) { planes, own in
                     depthwise_forward(x, weights, bias, Int32(p.c), Int32(p.mPerGroup), Int32(planes.lowerBound),
                                       Int32(planes.upperBound), g, a, y, own)
                 }
@@ -37,7 +37,7 @@ enum Depthwise {
         into dx: UnsafeMutablePointer<Float>, workspace: Workspace
     ) {
         withUnsafePointer(to: geometry(p.geometry)) { g in
-            splitting(replicas * p.c, workspace: workspace, scratch: depthwise_padded_size(g)) { planes, own in
+            splitting(replicas * p.c, workspace: workspace, scratch: depthwise_scratch_size(g)) { planes, own in
                 depthwise_input_gradient(dy, weights, Int32(p.c), Int32(p.mPerGroup), Int32(planes.lowerBound),
                                          Int32(planes.upperBound), g, dx, own)
             }
