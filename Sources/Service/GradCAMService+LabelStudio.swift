@@ -151,7 +151,12 @@ extension GradCAMService {
         switch error {
         case .refused: return ServiceError(.forbidden, "fetch_refused", message)
         case .tooLarge: return ServiceError(.contentTooLarge, "image_too_large", message)
-        case .failed, .timedOut: return ServiceError(HTTPStatus(code: 502, reasonPhrase: "Bad Gateway"), "fetch_failed", message)
+        case .failed, .timedOut: return ServiceError(.badGateway, "fetch_failed", message)
         }
     }
+}
+
+private extension HTTPStatus {
+    /// An upstream (here: the host a task image is fetched from) failed or answered badly.
+    static let badGateway = HTTPStatus(code: 502, reasonPhrase: "Bad Gateway")
 }

@@ -60,7 +60,7 @@ def stack():
     env = dict(os.environ, LABEL_STUDIO_BASE_DATA_DIR=data, LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
                DJANGO_DB="sqlite", LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
                # Label Studio refuses backends and URLs on loopback by default; here both sides are on loopback.
-               SSRF_PROTECTION_ENABLED="false")
+               SSRF_PROTECTION_ENABLED="false", USE_DEFAULT_BANNED_SUBNETS="false")
     ls_log = os.path.join(data, "label-studio.log")
     started = time.monotonic()
     label_studio = subprocess.Popen(

@@ -97,7 +97,8 @@ public struct URLFetcher: Sendable {
             }
             defer { close(fd) }
             var request = "GET \(url.target) HTTP/1.1\r\nHost: \(url.host.contains(":") ? "[\(url.host)]" : url.host)\(url.port == 80 ? "" : ":\(url.port)")\r\n"
-            request += "User-Agent: gradcam-server\r\nAccept: image/*\r\nConnection: close\r\n"
+            // No Accept: Label Studio's /data/upload/ answers 406 to `Accept: image/*`.
+            request += "User-Agent: gradcam-server\r\nConnection: close\r\n"
             if let authorization = policy.authorization { request += "Authorization: \(authorization)\r\n" }
             request += "\r\n"
             try send(fd, Array(request.utf8), deadline: deadline)
@@ -145,23 +146,24 @@ public struct URLFetcher: Sendable {
     /// `address` and `port` as a socket address and its length.
     private static func socketAddress(_ address: IPAddress, port: Int) -> (sockaddr_storage, socklen_t) {
         var storage = sockaddr_storage()
-        func store<T>(_ value: T) -> socklen_t {
-            withUnsafeMutableBytes(of: &storage) { s in withUnsafeBytes(of: value) { s.copyMemory(from: $0) } }
+        let networkPort = in_port_t(UInt16(port).bigEndian)
+        /// Copies `value` into `storage` with `address.bytes` at `field` (the address's offset), returns its size.
+        func store<T>(_ value: T, addressAt field: Int) -> socklen_t {
+            withUnsafeMutableBytes(of: &storage) { s in
+                withUnsafeBytes(of: value) { s.copyMemory(from: $0) }
+                s.baseAddress!.advanced(by: field).copyMemory(from: address.bytes, byteCount: address.bytes.count)
+            }
             return socklen_t(MemoryLayout<T>.size)
         }
         if address.bytes.count == 4 {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = in_port_t(UInt16(port).bigEndian)
-            withUnsafeMutableBytes(of: &a.sin_addr) { $0.copyBytes(from: address.bytes) }
-            let length = store(a)
+            var v4 = sockaddr_in()
+            (v4.sin_family, v4.sin_port) = (sa_family_t(AF_INET), networkPort)
+            let length = store(v4, addressAt: MemoryLayout<sockaddr_in>.offset(of: \.sin_addr)!)
             return (storage, length)
         }
-        var a = sockaddr_in6()
-        a.sin6_family = sa_family_t(AF_INET6)
-        a.sin6_port = in_port_t(UInt16(port).bigEndian)
-        withUnsafeMutableBytes(of: &a.sin6_addr) { $0.copyBytes(from: address.bytes) }
-        let length = store(a)
+        var v6 = sockaddr_in6()
+        (v6.sin6_family, v6.sin6_port) = (sa_family_t(AF_INET6), networkPort)
+        let length = store(v6, addressAt: MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!)
         return (storage, length)
     }
 
