@@ -142,10 +142,13 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(3))
     }
 
+    /// An error answer's body is not read: a large one is still reported as the error it is.
     @Test func refusesNon200Answers() async throws {
-        let origin = try ScriptedOrigin { _ in .response("404 Not Found", headers: ["Content-Length: 0"]) }
+        let origin = try ScriptedOrigin { _ in .response("404 Not Found", headers: ["Content-Length: 5000"], body: Array(repeating: 32, count: 5000)) }
         defer { origin.stop() }
-        await expectRefusal(URLFetcher(policy: try Self.policy(origin)), "http://127.0.0.1:\(origin.port)/x", "answered HTTP 404")
+        var policy = try Self.policy(origin)
+        policy.maximumBytes = 4096
+        await expectRefusal(URLFetcher(policy: policy), "http://127.0.0.1:\(origin.port)/x", "answered HTTP 404")
     }
 
     @Test(arguments: [

@@ -194,7 +194,6 @@ public struct URLFetcher: Sendable {
     /// Reads the response: its head (at most ``maximumHeadBytes``), then the body by its framing.
     private func read(_ fd: Int32, deadline: ContinuousClock.Instant) throws(FetchError) -> Response {
         var buffer = ReadBuffer()
-        var ended = false
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         /// Appends what the peer sent next; false at the end of the stream.
         func receive() throws(FetchError) -> Bool {
@@ -209,18 +208,18 @@ public struct URLFetcher: Sendable {
                 if errno != EAGAIN && errno != EINTR { throw .failed("reading the response: \(String(cString: strerror(errno)))") }
             }
         }
-        var headEnd: Int?
+        var headEnd = Self.endOfHead(buffer)
         while headEnd == nil {
-            headEnd = Self.endOfHead(buffer)
-            if headEnd != nil { break }
             guard buffer.count < Self.maximumHeadBytes else { throw .failed("the response head is larger than \(Self.maximumHeadBytes) bytes") }
             guard try receive() else { throw .failed("the connection closed before the response head ended") }
+            headEnd = Self.endOfHead(buffer)
         }
         let head = try ResponseHead(Array(buffer[0..<headEnd!]))
         buffer.consume(headEnd!)
+        // Only a 200's body is read; a redirect's or an error's is not needed.
+        guard head.status == 200 else { return Response(status: head.status, location: head.location, body: []) }
         let limit = policy.maximumBytes
         var body: [UInt8] = []
-        if head.status / 100 == 3 { return Response(status: head.status, location: head.location, body: []) }
         if head.chunked {
             var decoder = ChunkedDecoder()
             while true {
@@ -238,6 +237,7 @@ public struct URLFetcher: Sendable {
             }
             body = Array(buffer[0..<length])
         } else {
+            var ended = false
             while !ended {
                 guard buffer.count <= limit else { throw .tooLarge(limit: limit) }
                 ended = try !receive()
