@@ -10,6 +10,7 @@ Run by script/test-labelstudio (GRADCAM_BIN, LABEL_STUDIO_BIN)."""
 import os
 import pathlib
 import secrets
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -85,6 +86,7 @@ def stack():
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def upload(stack, project_id, paths):
