@@ -136,6 +136,10 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
             if let kserve = kserveRoute(request) {
                 return kserve
             }
+            if path.hasPrefix(Self.labelStudioPrefix) {
+                let (label, allowed, handler) = labelStudioRoute(request)
+                return (label, allowed.map { only($0, handler) } ?? handler)
+            }
             if path.hasPrefix("/models/") {
                 let name = String(path.dropFirst("/models/".count))
                 return ("/models/{name}", only("GET") { try self.modelDetail(name) })

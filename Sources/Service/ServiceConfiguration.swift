@@ -17,6 +17,8 @@ public struct ServiceConfiguration: Sendable {
     /// When set, POST endpoints (every endpoint with `protectAll`) need `Authorization: Bearer <key>`.
     public var apiKeys: APIKeys?
     public var protectAll = false
+    /// Where the Label Studio ML backend routes fetch task images from.
+    public var labelStudio = LabelStudioBackendSettings()
 
     /// One worker per core, one thread each: best throughput under load.
     public init(workers: Int? = nil, threadsPerWorker: Int? = nil) {

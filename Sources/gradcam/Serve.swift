@@ -68,6 +68,16 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("protect-all"), help: "With --api-key-file, require a key on every endpoint (health, readiness and metrics included).")
     var protectAll = false
 
+    @Option(name: .customLong("fetch-allow"), parsing: .upToNextOption,
+            help: "Hosts (HOST or HOST:PORT, port 80 if not given) the Label Studio backend may fetch task images from; a name must resolve to public addresses unless the address itself is listed.")
+    var fetchAllow: [String] = []
+
+    @Option(name: .customLong("label-studio-url"), help: "Label Studio's http://host:port, for task images given as /data/… paths (default: $LABEL_STUDIO_URL).")
+    var labelStudioURL: String?
+
+    @Option(name: .customLong("label-studio-token"), help: "Label Studio's access token, sent as Authorization: Token … when fetching task images (default: $LABEL_STUDIO_API_KEY).")
+    var labelStudioToken: String?
+
     func validate() throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -88,6 +98,9 @@ struct Serve: AsyncParsableCommand {
         if let drainGrace, !(drainGrace >= 0 && drainGrace <= 7200) { throw ValidationError("--drain-grace must be in [0, 7200] seconds") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         if protectAll && apiKeyFile == nil { throw ValidationError("--protect-all needs --api-key-file") }
+        for entry in fetchAllow {
+            do { _ = try FetchPolicy.Entry(entry) } catch { throw ValidationError("--fetch-allow \(entry): \(error)") }
+        }
     }
 
     func run() async throws {
@@ -98,6 +111,7 @@ struct Serve: AsyncParsableCommand {
         settings.timeout = .milliseconds(Int(timeout * 1000))
         settings.maxImagePixels = Int(maxImageMegapixels * 1_000_000)
         settings.protectAll = protectAll
+        settings.labelStudio = try labelStudioSettings()
         var reloadKeys: SignalObserver?
         if let apiKeyFile {
             let keys = try APIKeys(path: apiKeyFile)
@@ -155,6 +169,20 @@ struct Serve: AsyncParsableCommand {
         // running has no one left to answer, so the process exits without waiting
         // for it (a job past its deadline could otherwise hold the exit for minutes).
         log("stopped")
+    }
+}
+
+extension Serve {
+    /// The Label Studio backend's fetching, from the flags or Label Studio's environment variables.
+    func labelStudioSettings() throws -> LabelStudioBackendSettings {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = LabelStudioBackendSettings()
+        settings.baseURL = labelStudioURL ?? environment["LABEL_STUDIO_URL"]
+        settings.fetch = FetchPolicy(allowed: try fetchAllow.map { try FetchPolicy.Entry($0) })
+        if let token = labelStudioToken ?? environment["LABEL_STUDIO_API_KEY"], !token.isEmpty {
+            settings.fetch.authorization = "Token \(token)"
+        }
+        return settings
     }
 }
 
