@@ -18,9 +18,10 @@ import Tensor
 /// Dynamic batching (`Batching`, as TorchServe's `batch_size` and `max_batch_delay`): a
 /// worker that takes an explanation job which can join a batch (`ExplainSession.batchKey`)
 /// waits until `size - 1` more jobs with the same key are queued, or until `maxDelay` after
-/// the first job was queued, and runs them all in one batched forward and backward pass
+/// the first job was queued, and runs them in one batched forward and backward pass
 /// (`ExplainSession.explain(batch:model:)`). Meanwhile no other worker takes jobs of that
-/// key. Each job keeps its own result, error, deadline and cancellation: a job whose
+/// key; then idle workers are left their share (of 4 queued jobs and 2 workers, each takes 2),
+/// so that batching never leaves a core idle that would have computed alone. Each job keeps its own result, error, deadline and cancellation: a job whose
 /// deadline passes in the queue is answered `timedOut` as any other; a batch stops only
 /// when none of its jobs is waited for any more.
 public final class WorkerPool: @unchecked Sendable {
@@ -272,10 +273,14 @@ public final class WorkerPool: @unchecked Sendable {
                 guard left > .zero else { break }
                 _ = condition.wait(until: Date(timeIntervalSinceNow: left.seconds))
             }
+            // Idle workers get their share: the jobs of this key are split over them and this one.
+            let idle = workers - busy
+            let available = 1 + queue.count(where: { $0.member?.key == key })
+            let limit = min(batching.size, (available + idle) / (idle + 1))
             var batch = [first]
             var kept: [Job] = []
             for job in queue {
-                if batch.count < batching.size && job.member?.key == key { batch.append(job) } else { kept.append(job) }
+                if batch.count < limit && job.member?.key == key { batch.append(job) } else { kept.append(job) }
             }
             queue = kept
             collecting.remove(key)

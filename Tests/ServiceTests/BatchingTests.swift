@@ -67,6 +67,19 @@ import Testing
         }
     }
 
+    @Test func idleWorkersGetTheirShareOfTheQueuedRequests() async throws {
+        let configure = Self.batching(size: 8, delay: .milliseconds(600))
+        try await withService(configure: { configure(&$0); $0.workers = 2 }) { service, port in
+            let replies = try await Self.concurrently(4) { _ in
+                try await post(port, "/gradcam?model=vgg16_small&format=json", form: Form(image: Fixture.png))
+            }
+            #expect(replies.allSatisfy { $0.status == 200 })
+            // Not one batch of 4 on one worker while the other idles: two batches of 2.
+            #expect(service.pool.batches == 2)
+            #expect(service.pool.batchedJobs == 4)
+        }
+    }
+
     @Test func aBadRequestInABatchFailsAloneWithItsOwnError() async throws {
         try await withService(configure: Self.batching(size: 3, delay: .seconds(3))) { service, port in
             let targets = ["/gradcam?model=vgg16_small&format=json&class=2", "/gradcam?model=vgg16_small&format=json&class=1000",

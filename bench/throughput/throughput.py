@@ -22,6 +22,7 @@ into a temporary directory (needs torch and torchvision).
 import argparse
 import datetime
 import http.client
+import json
 import os
 import subprocess
 import sys
@@ -80,7 +81,7 @@ def post_loop(port, target, body, count, results, lock, deadline):
         connection.close()
 
 
-def level(port, model, clients, requests, body, limit):
+def level(port, model, clients, requests, body, limit=600):
     """One level: `requests` requests from `clients` threads; the measurements."""
     results = {"latencies": [], "503": 0, "lost": 0, "errors": []}
     lock = threading.Lock()
@@ -134,6 +135,18 @@ class FastAPIServer:
         self.log.close()
 
 
+def manifest_names(directory):
+    """Each architecture's model name in `directory`'s manifest (`vgg16` or `vgg16-...`)."""
+    entries = json.loads((Path(directory) / "manifest.json").read_text())["models"]
+    names = {}
+    for arch in MODELS:
+        matches = [e["name"] for e in entries if e["name"] == arch or e["name"].startswith(arch + "-")]
+        if not matches:
+            sys.exit(f"no {arch} model in {directory}/manifest.json")
+        names[arch] = matches[0]
+    return names
+
+
 def export_models(python, directory):
     subprocess.run([python, str(ROOT / "models/export_torchvision.py"), *MODELS, "--random-weights",
                     "--out-dir", directory, "--write-manifest"], check=True, stdout=subprocess.DEVNULL)
@@ -149,7 +162,7 @@ def main():
     parser.add_argument("--models", help="a models directory with vgg16 and alexnet in its manifest (default: export them)")
     parser.add_argument("--python", default=sys.executable, help="Python with torch, torchvision, grad-cam, fastapi, uvicorn")
     parser.add_argument("--clients", default="1,4,16,64", help="concurrency levels (default 1,4,16,64)")
-    parser.add_argument("--requests", type=int, default=64, help="requests per level (at least the clients; default 64)")
+    parser.add_argument("--requests", type=int, default=32, help="requests per level (at least the clients; default 32)")
     parser.add_argument("--batch-size", type=int, default=8, help="gradcam --batch-size when batching (default 8)")
     parser.add_argument("--max-batch-delay", type=float, default=5, help="gradcam --max-batch-delay in ms (default 5)")
     parser.add_argument("--no-fastapi", action="store_true", help="skip the FastAPI + pytorch-grad-cam server")
@@ -164,6 +177,7 @@ def main():
         if models is None:
             models = os.path.join(scratch, "models")
             export_models(arguments.python, models)
+        names = manifest_names(models)
         # Two workers of one thread each on two cores; a queue deep enough for 64 clients, so
         # every level measures compute, not refusals (503s are still counted).
         common = ["--workers", "2", "--threads", "1", "--queue", "64", "--timeout", "300"]
@@ -184,13 +198,12 @@ def main():
             server = start()
             try:
                 for model in MODELS:
-                    level(server.port, model, 2, 4, body, limit=600)  # warm-up: buffers, caches, lazy loading
+                    served = model if isinstance(server, FastAPIServer) else names[model]
+                    level(server.port, served, 2, 4, body)  # warm-up: buffers, caches, lazy loading
                     for c in clients:
-                        result = level(server.port, model, c, max(arguments.requests, c), body, limit=600)
+                        result = level(server.port, served, c, max(arguments.requests, c), body)
                         rows.append((model, c, name, result))
-                        print(f"{model:8} {c:3} {name:28} {result['images_per_s']:7.2f}/s p50 {result['p50']:.3f} "
-                              f"p99 {result['p99']:.3f} ok {result['ok']} 503 {result['503']} lost {result['lost']} "
-                              f"errors {len(result['errors'])}", file=sys.stderr, flush=True)
+                        print(f"{model:8} {c:3} {name:28} {row(result)}", file=sys.stderr, flush=True)
             finally:
                 server.stop()
         after = load_average()
@@ -198,6 +211,15 @@ def main():
     text = table(rows, arguments, started, before, after)
     print(text)
     Path(arguments.out).write_text(text)
+
+
+def milliseconds(seconds):
+    return "-" if seconds is None else f"{seconds * 1000:.0f}"
+
+
+def row(r):
+    return (f"{r['images_per_s']:.2f} | {milliseconds(r['p50'])} | {milliseconds(r['p99'])} | {r['ok']} | {r['503']} "
+            f"| {r['lost']} | {len(r['errors'])}")
 
 
 def table(rows, arguments, started, before, after):
@@ -211,19 +233,18 @@ def table(rows, arguments, started, before, after):
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for model, clients, name, r in rows:
-        lines.append(f"| {model} | {clients} | {name} | {r['images_per_s']:.2f} | {r['p50'] * 1000:.0f} | {r['p99'] * 1000:.0f} "
-                     f"| {r['ok']} | {r['503']} | {r['lost']} | {len(r['errors'])} |")
+        lines.append(f"| {model} | {clients} | {name} | {row(r)} |")
     lines.append("")
     found = {(m, c, n): r for m, c, n, r in rows}
     names = sorted({n for _, _, n, _ in rows}, key=[n for _, _, n, _ in rows].index)
     for model in MODELS:
         for c in (16,):
             plain, batched = (found.get((model, c, n)) for n in names[:2])
-            if plain and batched:
+            if plain and batched and plain["p99"] and batched["p99"]:
                 lines.append(f"- {model}, {c} clients: batching {batched['images_per_s'] / plain['images_per_s']:.2f}x the "
                              f"images/s, p99 {batched['p99'] / plain['p99']:.2f}x.")
             fastapi = found.get((model, c, "FastAPI + pytorch-grad-cam"))
-            if fastapi and plain and batched:
+            if fastapi and plain and batched and fastapi["images_per_s"] > 0:
                 best = max(plain["images_per_s"], batched["images_per_s"])
                 lines.append(f"- {model}, {c} clients: gradcam (best of the two) {best / fastapi['images_per_s']:.1f}x the "
                              f"images/s of FastAPI + pytorch-grad-cam.")
