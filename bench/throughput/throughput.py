@@ -9,7 +9,7 @@ number of `POST /gradcam?model=M&format=json` requests (the same 224x224 image, 
 from that many threads, each with its own keep-alive connection (`http.client`), and
 measures images/s (answers 200 over the level's wall time) and p50/p99 latency. A 503
 (back-pressure) is counted and retried after a pause; any other answer is an error; a
-request without an answer (connection failure) is lost. All servers run on the same cores,
+request without an answer (connection failure, or none within 120 s) is lost. All servers run on the same cores,
 one after the other, in one run; the table (Markdown) is printed and written to
 `bench/throughput-last-run.md`, with the load average before and after, since the machine
 may be shared.
@@ -24,6 +24,7 @@ import datetime
 import http.client
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -129,9 +130,14 @@ class FastAPIServer:
                 time.sleep(0.5)
 
     def stop(self):
+        """SIGTERM to uvicorn and its workers; SIGKILL if requests still in flight hold them."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            self.process.wait(timeout=30)
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
         self.log.close()
 
 
