@@ -25,6 +25,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests that may wait for a worker; beyond, 503 with Retry-After.")
     var queue = 16
 
+    @Option(name: .customLong("batch-size"),
+            help: "Explanation requests for the same model, method and layer explained in one pass (TorchServe's batch_size; 1: no batching).")
+    var batchSize = 1
+
+    @Option(name: .customLong("max-batch-delay"),
+            help: "Milliseconds a batch may wait to fill after its first request arrived (TorchServe's max_batch_delay; 0: only requests already queued).")
+    var maxBatchDelay = 5.0
+
     @Option(help: "Seconds from a request's arrival to its answer; later requests are answered 503.")
     var timeout = 60.0
 
@@ -87,6 +95,8 @@ struct Serve: AsyncParsableCommand {
             print("warning: \(workers) workers x \(threads) threads exceeds the \(cores) cores; expect contention", to: &standardError)
         }
         guard (0...100_000).contains(queue) else { throw ValidationError("--queue must be 0...100000") }
+        guard (1...64).contains(batchSize) else { throw ValidationError("--batch-size must be 1...64") }
+        guard maxBatchDelay >= 0 && maxBatchDelay <= 10_000 else { throw ValidationError("--max-batch-delay must be in [0, 10000] milliseconds") }
         guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be in (0, 3600] seconds") }
         guard maxBodyMB > 0 && maxBodyMB <= 1024 else { throw ValidationError("--max-body-mb must be in (0, 1024]") }
         guard maxImageMegapixels > 0 && maxImageMegapixels <= 500 else { throw ValidationError("--max-image-megapixels must be in (0, 500]") }
@@ -108,6 +118,7 @@ struct Serve: AsyncParsableCommand {
         var settings = ServiceConfiguration(workers: workers, threadsPerWorker: threads)
         settings.modelsDirectory = modelsDirectory
         settings.queueCapacity = queue
+        settings.batching = .init(size: batchSize, maxDelay: .microseconds(Int(maxBatchDelay * 1000)))
         settings.timeout = .milliseconds(Int(timeout * 1000))
         settings.maxImagePixels = Int(maxImageMegapixels * 1_000_000)
         settings.protectAll = protectAll
@@ -145,7 +156,7 @@ struct Serve: AsyncParsableCommand {
             service.beginDrain()
             log("draining: /readyz answers 503 and new work is refused; the listener closes in \(announce) s, requests in flight get \(grace) s more")
         }
-        log("listening on \(http.tls == nil ? "http" : "https")://\(host):\(bound) (\(settings.workers) workers x \(settings.threadsPerWorker) threads, queue \(queue))")
+        log("listening on \(http.tls == nil ? "http" : "https")://\(host):\(bound) (\(settings.workers) workers x \(settings.threadsPerWorker) threads, queue \(queue), batch \(batchSize))")
 
         // Models load after the socket is open: /healthz answers at once, /readyz once loaded.
         Thread.detachNewThread {
