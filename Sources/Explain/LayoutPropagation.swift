@@ -5,12 +5,14 @@ import Tensor
 /// - convolutions, pools and the normalizations ONNX defines on `[N, C, ...]` make NCHW;
 /// - `Transpose` moves the axes: NCHW with `perm [0, 2, 3, 1]` is NHWC (ConvNeXt's Permute,
 ///   tf2onnx's wrapper around each convolution), NHWC with `[0, 3, 1, 2]` is NCHW again;
-///   any other permutation of a known layout gives a tensor that is neither (left out);
+///   any other permutation is taken as NCHW;
 /// - a `Reshape`-like operator keeps the layout only when the shape is unchanged;
 /// - everything else (activations, Add, Mul, Concat, LayerNormalization, MatMul on the last
-///   axis, ...) keeps the layout of its first rank-4 input of known layout.
+///   axis, ...) keeps the layout of its first rank-4 input.
 ///
-/// What nothing determines is NCHW, ONNX's own convention.
+/// What nothing determines is NCHW, ONNX's own convention (a rank-4 tensor rebuilt by
+/// Reshape and Gather, as the dynamo exporter writes `as_strided`, then transposed to
+/// `[1, 1, 1, C]` is NHWC).
 enum LayoutPropagation {
     /// Operators whose rank-4 output is NCHW by the ONNX definition.
     static let channelsFirst: Set<String> = [
@@ -20,7 +22,7 @@ enum LayoutPropagation {
     /// Operators that may regroup elements: the layout survives only an unchanged shape.
     static let reshaping: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze"]
 
-    /// The layout of every rank-4 value whose layout is known, by value.
+    /// The layout of every rank-4 value, by value.
     static func layouts(_ graph: Graph, shapes: [[Int]?], input: ValueID, inputLayout: Layout) -> [ValueID: Layout] {
         var layouts: [ValueID: Layout] = [input: inputLayout]
         let rank4 = { (id: ValueID) in shapes[id.index]?.count == 4 }
@@ -28,16 +30,14 @@ enum LayoutPropagation {
             let opType = node.op.opType
             let source = node.inputs.compactMap { $0 }.first { rank4($0) && layouts[$0] != nil }
             for output in node.outputs where rank4(output) {
-                if Self.channelsFirst.contains(opType) {
-                    layouts[output] = .nchw
-                } else if let transpose = node.op as? Transpose {
-                    guard let source, let perm = transpose.perm else { continue }
-                    layouts[output] = permuted(layouts[source]!, by: perm)
-                } else if let source {
-                    if !Self.reshaping.contains(opType) || shapes[source.index] == shapes[output.index] {
-                        layouts[output] = layouts[source]
-                    }
+                var layout: Layout?
+                if let transpose = node.op as? Transpose {
+                    layout = source.flatMap { permuted(layouts[$0]!, by: transpose.perm ?? [3, 2, 1, 0]) }
+                } else if !Self.channelsFirst.contains(opType), let source,
+                          !Self.reshaping.contains(opType) || shapes[source.index] == shapes[output.index] {
+                    layout = layouts[source]
                 }
+                layouts[output] = layout ?? .nchw
             }
         }
         return layouts

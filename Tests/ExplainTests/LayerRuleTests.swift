@@ -122,6 +122,25 @@ enum LayerFixtures {
         #expect(LayoutPropagation.permuted(.nchw, by: [0, 1, 2]) == nil)
     }
 
+    /// The dynamo exporter rebuilds ConvNeXt's pooled `[1, C, 1, 1]` with Reshape and Gather
+    /// (`as_strided`) before LayerNorm2d's Permute: that rank-4 tensor comes from no rank-4
+    /// input, is NCHW by convention, and its `[0, 2, 3, 1]` transpose is NHWC `[1, 1, 1, C]`
+    /// (taken as NCHW it would look like a 1x768 map, and become the default layer).
+    @Test func aTensorRebuiltFromAVectorIsNCHWAndItsTransposeNHWC() {
+        var graph = Graph()
+        let vector = graph.addValue(named: "vector")
+        let shape = graph.addConstant(named: "shape", Tensor(shape: [4], integers: [1, 8, 1, 1]))
+        let rebuilt = graph.addValue(named: "rebuilt")
+        let permuted = graph.addValue(named: "permuted")
+        graph.inputs = [vector]
+        graph.append(Node(name: "reshape", op: Reshape(), inputs: [vector, shape], outputs: [rebuilt]))
+        graph.append(Node(name: "permute", op: Transpose(perm: [0, 2, 3, 1]), inputs: [rebuilt], outputs: [permuted]))
+        let layouts = LayoutPropagation.layouts(graph, shapes: [[1, 8], [4], [1, 8, 1, 1], [1, 1, 1, 8]],
+                                                input: vector, inputLayout: .nchw)
+        #expect(layouts[rebuilt] == .nchw)
+        #expect(layouts[permuted] == .nhwc)
+    }
+
     @Test func nchwAndBackAreInverse() {
         let nhwc = Tensor(shape: [2, 2, 3, 4], floats: (0..<48).map(Float.init))
         let planar = Layout.nhwc.nchw(nhwc)
