@@ -92,7 +92,7 @@ let package = Package(
             dependencies: ["ONNX", "Tensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ONNX", "Tensor"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Imaging"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Explain", "Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Explain", "Imaging"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "Pipeline", "Models", "Imaging", "ClientText", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -66,7 +66,7 @@ extension ExplainableModel {
         guard total > 1 else { throw ExplainError.notDilatable("there is no pooling before layer '\(layer.name)'") }
         let dilatedModel: ExplainableModel
         do {
-            dilatedModel = try ExplainableModel(graph: graph, inputShape: inputShape)
+            dilatedModel = try ExplainableModel(graph: graph, inputShape: inputShape, inputLayout: inputLayout)
         } catch {
             throw ExplainError.notDilatable("the dilated graph does not run: \(error)")
         }

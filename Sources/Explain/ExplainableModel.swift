@@ -5,8 +5,9 @@ import Tensor
 public struct ExplainableModel: Sendable {
     public let graph: Graph
     public let input: ValueID
-    /// `[1, C, H, W]`.
+    /// `[1, C, H, W]`, or `[1, H, W, C]` when `inputLayout` is NHWC.
     public let inputShape: [Int]
+    public let inputLayout: Layout
     /// The pre-softmax scores, shaped `[1, classCount]`.
     public let logits: ValueID
     public let classCount: Int
@@ -14,25 +15,24 @@ public struct ExplainableModel: Sendable {
     public let strippedOutput: String?
     /// Every explainable layer, in graph order (the input first).
     public let layers: [Layer]
-    /// The output of the last convolution's activation before the classifier head.
+    /// The features the classifier's global pooling (or flatten) reads: see `defaultLayer(_:_:logits:)`.
     public let defaultLayer: Layer
     /// Every value's shape for a batch of one, by `ValueID.index` (nil for constants).
     public let shapes: [[Int]?]
 
-    /// Operators the default layer may follow from the last convolution without changing shape.
-    static let activationLike: Set<String> = [
-        "Relu", "LeakyRelu", "Clip", "Sigmoid", "BatchNormalization", "Add", "Identity", "Dropout",
-    ]
+    /// Downsampling pools the default layer walks back over to the activation they read
+    /// (VGG16's and AlexNet's classifiers flatten the last MaxPool's output).
+    static let downsamplingPools: Set<String> = ["MaxPool", "AveragePool"]
 
-    /// Prepares `graph` for an input of `inputShape` (`[1, C, H, W]`). A trailing Softmax is
-    /// bypassed: explanations use the score before it. One forward pass on zeros finds
-    /// every tensor's shape.
-    public init(graph source: Graph, inputShape: [Int]) throws {
+    /// Prepares `graph` for an input of `inputShape` (`[1, C, H, W]`, or `[1, H, W, C]` for an
+    /// NHWC `inputLayout`). A trailing Softmax is bypassed: explanations use the score before
+    /// it. One forward pass on zeros finds every tensor's shape, then every rank-4 tensor's layout.
+    public init(graph source: Graph, inputShape: [Int], inputLayout: Layout = .nchw) throws {
         guard source.inputs.count == 1 else {
             throw ExplainError.unsupportedModel("expected one input image, the graph has \(source.inputs.count) inputs")
         }
         guard inputShape.count == 4, inputShape[0] == 1 else {
-            throw ExplainError.unsupportedModel("the input must be [1, C, H, W], got \(inputShape)")
+            throw ExplainError.unsupportedModel("the input must be [1, C, H, W] or [1, H, W, C], got \(inputShape)")
         }
         guard let output = source.outputs.first else { throw ExplainError.unsupportedModel("the graph has no output") }
         var graph = source
@@ -49,6 +49,7 @@ public struct ExplainableModel: Sendable {
         }
         input = graph.inputs[0]
         self.inputShape = inputShape
+        self.inputLayout = inputLayout
 
         let executor = Executor(graph: graph)
         let results = try executor.forward([input: Tensor.zeros(inputShape)])
@@ -62,10 +63,12 @@ public struct ExplainableModel: Sendable {
         strippedOutput = stripped
 
         let onPath = Self.valuesReaching(logits, in: graph)
+        let layouts = LayoutPropagation.layouts(graph, shapes: executor.shapes, input: input, inputLayout: inputLayout)
         var layers: [Layer] = []
         func add(_ id: ValueID, node: String, op: String) {
             guard onPath.contains(id), let shape = executor.shapes[id.index], shape.count == 4, shape[0] == 1 else { return }
-            layers.append(Layer(value: id, name: graph.name(of: id), node: node, op: op, shape: shape))
+            layers.append(Layer(value: id, name: graph.name(of: id), node: node, op: op, shape: shape,
+                                layout: layouts[id] ?? .nchw))
         }
         add(input, node: graph.name(of: input), op: "input")
         for node in graph.nodes {
@@ -76,7 +79,7 @@ public struct ExplainableModel: Sendable {
         }
         self.layers = layers
         shapes = executor.shapes
-        defaultLayer = Self.defaultLayer(graph, layers)
+        defaultLayer = Self.defaultLayer(graph, layers, logits: logits)
     }
 
     /// Values the scores depend on through differentiable inputs.
@@ -90,20 +93,38 @@ public struct ExplainableModel: Sendable {
         return reaching
     }
 
-    /// The last convolution's output, followed through single-consumer, shape-preserving
-    /// activation-like nodes (VGG16: `relu5_3`; ResNet: the last block's ReLU after the
-    /// residual Add). Without convolutions, the last explainable layer.
-    static func defaultLayer(_ graph: Graph, _ layers: [Layer]) -> Layer {
+    /// The features the classifier reads, whatever the family: walking back from the scores
+    /// through values that are not spatial maps (vectors, `1x1` maps after the global pooling,
+    /// a timm head's 1x1 convolutions on them), the spatial maps (more than one pixel) reached
+    /// first are what the global pooling (GlobalAveragePool, ReduceMean over H and W, a
+    /// whole-map AveragePool) or the flatten reads: an activation of any kind, a Concat
+    /// (GoogLeNet, Inception) or an Add (ConvNeXt). Of those, the last in graph order; then
+    /// back over downsampling pools to the activation they read (VGG16 `relu5_3`, AlexNet
+    /// `relu5`). Without any (no spatial map before the head), the last explainable layer.
+    static func defaultLayer(_ graph: Graph, _ layers: [Layer], logits: ValueID) -> Layer {
         let byValue = Dictionary(layers.map { ($0.value, $0) }, uniquingKeysWith: { a, _ in a })
-        guard let lastConv = layers.last(where: { $0.op == "Conv" }) else { return layers.last! }
-        var current = lastConv
-        while true {
-            let consumers = graph.consumers(of: current.value)
-            guard consumers.count == 1 else { break }
-            let node = graph.nodes[consumers[0]]
-            guard Self.activationLike.contains(node.op.opType), let next = byValue[node.outputs[0]],
-                  next.shape == current.shape else { break }
-            current = next
+        let order = Dictionary(layers.enumerated().map { ($0.element.value, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var read: [Layer] = []
+        var visited: Set<ValueID> = [logits]
+        var pending = [logits]
+        while let value = pending.popLast() {
+            guard let producer = graph.producer(of: value) else { continue }
+            let node = graph.nodes[producer]
+            for position in node.op.differentiableInputs where position < node.inputs.count {
+                guard let id = node.inputs[position], graph.constants[id] == nil, visited.insert(id).inserted else { continue }
+                if let layer = byValue[id], layer.height * layer.width > 1 {
+                    read.append(layer)
+                } else {
+                    pending.append(id)
+                }
+            }
+        }
+        guard var current = read.filter({ $0.op != "input" }).max(by: { order[$0.value]! < order[$1.value]! }) else {
+            return layers.last!
+        }
+        while let producer = graph.producer(of: current.value), Self.downsamplingPools.contains(graph.nodes[producer].op.opType),
+              let source = graph.nodes[producer].inputs.first ?? nil, let previous = byValue[source], previous.op != "input" {
+            current = previous
         }
         return current
     }

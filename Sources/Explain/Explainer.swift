@@ -33,13 +33,13 @@ public final class Explainer {
         set { executor.cancellation = newValue }
     }
 
-    /// The scores for one preprocessed image `[1, C, H, W]`.
+    /// The scores for one preprocessed image (`model.inputShape`: `[1, C, H, W]` or `[1, H, W, C]`).
     public func predict(_ input: Tensor) throws -> [Float] {
         try checkInput(input)
         return try executor.forward([model.input: input]).tensor(model.logits).floats
     }
 
-    /// Explains `input` (`[1, C, H, W]`, preprocessed) for `classes` (nil: the top-1 class)
+    /// Explains `input` (`model.inputShape`, preprocessed) for `classes` (nil: the top-1 class)
     /// at `layers` (fused when several; ignored by guided backpropagation), with one
     /// forward pass and at most one backward pass per rectifier rule.
     public func explain(_ input: Tensor, method: Method, classes requested: [Int]?, layers: [Layer]) throws -> Explanation {
@@ -66,14 +66,15 @@ public final class Explainer {
             [model.input: input], keep: method.usesLayer ? layerValues : [],
             preparing: [layerPlan, guidedPlan].compactMap { $0 })
         let logits = try results.tensor(model.logits).floats
-        let activations = try layers.map { try LayerActivations(results.tensor($0.value), layer: $0.name) }
+        // Channels-last layers are read as [1, C, H, W]: the methods below see one layout.
+        let activations = try layers.map { try LayerActivations($0.layout.nchw(results.tensor($0.value)), layer: $0.name) }
         timings.forward = clock.now - start
 
         let classes = try resolve(requested, logits: logits)
         let seed = oneHot(classes)
         start = clock.now
         let layerGradients = try layerPlan.map { try executor.backward($0, seed: seed) }
-        let inputGradients = try guidedPlan.map { try executor.backward($0, seed: seed).tensor(model.input) }
+        let inputGradients = try guidedPlan.map { try model.inputLayout.nchw(executor.backward($0, seed: seed).tensor(model.input)) }
         timings.backward = clock.now - start
 
         start = clock.now
@@ -92,7 +93,7 @@ public final class Explainer {
                 case .cam:
                     raw = a.weightedSum(camHead!.weights(from: try layerGradients!.tensor(camHead!.pooled)))
                 default:
-                    raw = try GradientMethods.maps(method, activations: a, gradients: layerGradients!.tensor(layer.value))
+                    raw = try GradientMethods.maps(method, activations: a, gradients: layer.layout.nchw(layerGradients!.tensor(layer.value)))
                 }
                 maps.append((0..<classes.count).map { Heatmap(raw: raw.plane($0), width: raw.width, height: raw.height) })
             }
@@ -151,14 +152,17 @@ public final class Explainer {
     ) throws -> [Float] {
         let start = clock.now
         defer { timings.forward += clock.now - start }
+        // Masks are applied to the [1, C, H, W] input; batches go back to the model's layout.
+        let layout = model.inputLayout
         let logits = { (batch: Tensor) throws -> [Float] in
-            try self.executor.forward([self.model.input: batch]).tensor(self.model.logits).floats
+            try self.executor.forward([self.model.input: layout.fromNCHW(batch)]).tensor(self.model.logits).floats
         }
+        let planar = layout.nchw(input)
         do {
-            return try ScoreCAM.weights(activations: a, input: input, classes: classes, batchSize: scoreCAMBatchSize, score: logits)
+            return try ScoreCAM.weights(activations: a, input: planar, classes: classes, batchSize: scoreCAMBatchSize, score: logits)
         } catch is EngineError where scoreCAMBatchSize > 1 {
             scoreCAMBatchSize = 1
-            return try ScoreCAM.weights(activations: a, input: input, classes: classes, batchSize: 1, score: logits)
+            return try ScoreCAM.weights(activations: a, input: planar, classes: classes, batchSize: 1, score: logits)
         }
     }
 

@@ -1,6 +1,7 @@
 import Tensor
 
-/// A tensor a map can be computed at: a `[1, C, H, W]` feature map the scores depend on.
+/// A tensor a map can be computed at: a rank-4 feature map of batch 1 the scores depend on,
+/// `[1, C, H, W]` or channels-last `[1, H, W, C]` as `layout` says.
 public struct Layer: Sendable, Hashable {
     public let value: ValueID
     /// The tensor's name in the model.
@@ -9,9 +10,11 @@ public struct Layer: Sendable, Hashable {
     public let node: String
     /// The producing operator type ("input" for the model input).
     public let op: String
+    /// In `layout`'s order.
     public let shape: [Int]
+    public let layout: Layout
 
-    public var channels: Int { shape[1] }
-    public var height: Int { shape[2] }
-    public var width: Int { shape[3] }
+    public var channels: Int { shape[layout.axes.channels] }
+    public var height: Int { shape[layout.axes.height] }
+    public var width: Int { shape[layout.axes.width] }
 }

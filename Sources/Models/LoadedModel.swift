@@ -59,7 +59,7 @@ public final class LoadedModel: Sendable {
     public convenience init(name: String, graph: Graph, preprocessing: Preprocessing = .imageNet()) throws {
         let explainable: ExplainableModel
         do {
-            explainable = try ExplainableModel(graph: graph, inputShape: [1, 3, preprocessing.height, preprocessing.width])
+            explainable = try ExplainableModel(graph: graph, inputShape: preprocessing.inputShape, inputLayout: preprocessing.layout)
         } catch {
             throw ModelError.load(model: name, reason: "\(error)")
         }

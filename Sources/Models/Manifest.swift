@@ -1,3 +1,4 @@
+import Explain
 import Foundation
 
 /// `models/manifest.json`: what the models directory holds beyond the bare ONNX files.
@@ -8,11 +9,12 @@ import Foundation
 ///   "url": "https://…/vgg16-7.onnx", "source": "https://…", "license": "…", "labels": "imagenet.labels",
 ///   "preprocessing": {"color": "RGB", "scale": 0.00392156862745098,
 ///                     "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
-///                     "size": 224, "resize": "shorter-side-then-center-crop"},
+///                     "size": 224, "resize": "shorter-side-then-center-crop", "layout": "NCHW"},
 ///   "scores": "softmax", "default_layer": "…", "layer_aliases": {"conv5_3": "…"}
 /// }]}
 /// ```
-/// `size` is one number (square) or `[height, width]`. Every field but `name` and `file`
+/// `size` is one number (square) or `[height, width]`; `layout` (NCHW or NHWC) is needed only
+/// where the input's shape cannot tell (`[N, 3, 3, 3]`, symbolic dimensions). Every field but `name` and `file`
 /// is optional; missing ones take the defaults of a bare file.
 public struct Manifest: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
@@ -42,13 +44,14 @@ public struct Manifest: Sendable, Equatable {
         public var size: (height: Int, width: Int)?
         public var resize: Preprocessing.Resize?
         public var shorterSide: Int?
+        public var layout: Layout?
 
         public init() {}
 
         public static func == (a: Self, b: Self) -> Bool {
             a.color == b.color && a.scale == b.scale && a.mean == b.mean && a.std == b.std
                 && a.size?.height == b.size?.height && a.size?.width == b.size?.width
-                && a.resize == b.resize && a.shorterSide == b.shorterSide
+                && a.resize == b.resize && a.shorterSide == b.shorterSide && a.layout == b.layout
         }
 
         /// `base` with these overrides applied.
@@ -61,6 +64,7 @@ public struct Manifest: Sendable, Equatable {
             if let size { p.height = size.height; p.width = size.width }
             if let resize { p.resize = resize }
             if let shorterSide { p.shorterSide = shorterSide }
+            if let layout { p.layout = layout }
             return p
         }
     }
@@ -123,7 +127,7 @@ private struct Fields {
 
     static let known: Set<String> = ["name", "file", "sha256", "size", "url", "source", "license", "labels",
                                      "preprocessing", "scores", "default_layer", "layer_aliases"]
-    static let knownPreprocessing: Set<String> = ["color", "scale", "mean", "std", "size", "resize", "shorter_side"]
+    static let knownPreprocessing: Set<String> = ["color", "scale", "mean", "std", "size", "resize", "shorter_side", "layout"]
 
     func entry() throws(ModelError) -> Manifest.Entry {
         guard let object = item as? [String: Any] else { throw fail("is not an object") }
@@ -192,6 +196,12 @@ private struct Fields {
             o.resize = mode
         }
         o.shorterSide = try int(p, "shorter_side")
+        if let layout = try string(p, "layout") {
+            guard let value = Layout(rawValue: layout) else {
+                throw fail("\"layout\" must be one of \(Layout.allCases.map(\.rawValue).joined(separator: ", ")), got '\(layout)'")
+            }
+            o.layout = value
+        }
         return o
     }
 

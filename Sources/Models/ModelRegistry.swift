@@ -81,10 +81,23 @@ public struct ModelRegistry: Sendable {
         guard imported.inputs.count == 1, let input = imported.inputs.first else {
             throw .load(model: modelName, reason: "expected one input image, the model has \(imported.inputs.count) inputs")
         }
-        // Size: the command line, then the manifest, then the model's own input shape.
-        var base = Preprocessing.imageNet()
+        // Layout: the input's shape where it tells, else the manifest's "layout", else NCHW.
         let declared = input.shape
-        if declared.count == 4, let h = declared[2], let w = declared[3] {
+        let detected: Layout?
+        do {
+            detected = try Layout.ofImageInput(declared)
+        } catch {
+            throw .load(model: modelName, reason: "input '\(input.name)': \(error)")
+        }
+        let stated = overrides.layout ?? entry?.preprocessing.layout
+        if let detected, let stated, detected != stated {
+            throw .load(model: modelName, reason: "the layout is \(stated.rawValue), but the input '\(input.name)' has shape \(Layout.describe(declared)), which is \(detected.rawValue)")
+        }
+        var base = Preprocessing.imageNet()
+        base.layout = stated ?? detected ?? .nchw
+        // Size: the command line, then the manifest, then the model's own input shape.
+        let axes = base.layout.axes
+        if let h = declared[axes.height], let w = declared[axes.width] {
             base.height = h
             base.width = w
         } else if overrides.size == nil && entry?.preprocessing.size == nil {
@@ -93,13 +106,13 @@ public struct ModelRegistry: Sendable {
         let preprocessing = overrides.applied(to: entry?.preprocessing.applied(to: base) ?? base)
         try preprocessing.validate()
         // Shapes computed from the input were folded into constants for its declared size.
-        let fed = [1, 3, preprocessing.height, preprocessing.width]
+        let fed = preprocessing.inputShape
         if let folded = imported.foldedInputShapes[input.value], folded != fed {
             throw .load(model: modelName, reason: "the graph computes shapes from its input, folded for \(folded) when it loaded; it cannot run on \(fed): use the model's own size")
         }
         let explainable: ExplainableModel
         do {
-            explainable = try ExplainableModel(graph: imported.graph, inputShape: [1, 3, preprocessing.height, preprocessing.width])
+            explainable = try ExplainableModel(graph: imported.graph, inputShape: fed, inputLayout: preprocessing.layout)
         } catch {
             throw .load(model: modelName, reason: "\(error)")
         }

@@ -1,7 +1,8 @@
+import Explain
 import Imaging
 import Tensor
 
-/// How an image becomes a model input `[1, 3, H, W]`:
+/// How an image becomes a model input `[1, 3, H, W]` (or `[1, H, W, 3]` for an NHWC `layout`):
 /// `x[c] = (pixel[c'] · scale − mean[c]) / std[c]`, where `c'` is `c` in RGB order or
 /// reversed for BGR models, after resizing the image to the model's size.
 public struct Preprocessing: Sendable, Equatable, Codable {
@@ -26,9 +27,11 @@ public struct Preprocessing: Sendable, Equatable, Codable {
     public var resize: Resize
     /// For `centerCrop`: the shorter side before cropping (default `round(8/7 · min(width, height))`, 256 for 224).
     public var shorterSide: Int?
+    /// The input's layout: found from the graph input's shape, or stated by the manifest.
+    public var layout: Layout
 
     public init(color: ColorOrder, scale: Float, mean: [Float], std: [Float], width: Int, height: Int,
-                resize: Resize = .squash, shorterSide: Int? = nil) {
+                resize: Resize = .squash, shorterSide: Int? = nil, layout: Layout = .nchw) {
         self.color = color
         self.scale = scale
         self.mean = mean
@@ -37,6 +40,7 @@ public struct Preprocessing: Sendable, Equatable, Codable {
         self.height = height
         self.resize = resize
         self.shorterSide = shorterSide
+        self.layout = layout
     }
 
     /// torchvision's ImageNet preprocessing at `width x height` with a plain resize.
@@ -85,7 +89,12 @@ public struct Preprocessing: Sendable, Equatable, Codable {
         return Region(x: (imageWidth - w) / 2, y: (imageHeight - h) / 2, width: w, height: h)
     }
 
-    /// The model input for `image`.
+    /// The model input shape, in `layout`.
+    public var inputShape: [Int] {
+        layout.shape(batch: 1, channels: 3, height: height, width: width)
+    }
+
+    /// The model input for `image`, in `layout`.
     public func tensor(from image: Image) -> Tensor {
         let sized: Image
         switch resize {
@@ -110,7 +119,7 @@ public struct Preprocessing: Sendable, Equatable, Codable {
                 for i in 0..<plane { values[c * plane + i] = Float(pixels[i * 3 + source]) * a + b }
             }
         }
-        return Tensor(shape: [1, 3, height, width], floats: values)
+        return layout.fromNCHW(Tensor(shape: [1, 3, height, width], floats: values))
     }
 }
 

@@ -37,6 +37,7 @@ struct ModelDetail: Encodable {
         let node: String
         let op: String
         let shape: [Int]
+        let layout: String
         let aliases: [String]
     }
 
@@ -48,9 +49,10 @@ struct ModelDetail: Encodable {
         let size: [Int]
         let resize: String
         let shorterSide: Int?
+        let layout: String
 
         enum CodingKeys: String, CodingKey {
-            case color, scale, mean, std, size, resize
+            case color, scale, mean, std, size, resize, layout
             case shorterSide = "shorter_side"
         }
     }
@@ -86,12 +88,12 @@ struct ModelDetail: Encodable {
         let p = m.preprocessing
         preprocessing = PreprocessingInfo(color: p.color.rawValue, scale: p.scale, mean: p.mean, std: p.std,
                                           size: [p.height, p.width], resize: p.resize.rawValue,
-                                          shorterSide: p.resize == .centerCrop ? p.shorterSide : nil)
+                                          shorterSide: p.resize == .centerCrop ? p.shorterSide : nil, layout: p.layout.rawValue)
         scores = m.scores.rawValue
         defaultLayer = m.defaultLayer.name
         layerAliases = m.layerAliases
         layers = m.explainable.layers.map {
-            LayerInfo(name: $0.name, node: $0.node, op: $0.op, shape: $0.shape, aliases: m.aliases(of: $0))
+            LayerInfo(name: $0.name, node: $0.node, op: $0.op, shape: $0.shape, layout: $0.layout.rawValue, aliases: m.aliases(of: $0))
         }
         methods = Method.allNames
     }

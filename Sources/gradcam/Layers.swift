@@ -10,14 +10,14 @@ struct Layers: ParsableCommand {
     func run() throws {
         let loaded = try model.load()
         let explainable = loaded.explainable
-        print("\(loaded.name): input \(explainable.inputShape), \(explainable.classCount) classes, opset \(loaded.opset)"
+        print("\(loaded.name): input \(explainable.inputShape) \(explainable.inputLayout.rawValue), \(explainable.classCount) classes, opset \(loaded.opset)"
               + (explainable.strippedOutput.map { ", trailing \($0) bypassed for scores" } ?? ""))
         let rows = explainable.layers.map { layer -> [String] in
             let aliases = loaded.aliases(of: layer)
             return [layer == loaded.defaultLayer ? "*" : " ", layer.name, layer.shape.map(String.init).joined(separator: "x"),
-                    layer.op, layer.node == layer.name ? "" : layer.node, aliases.joined(separator: ",")]
+                    layer.layout.rawValue, layer.op, layer.node == layer.name ? "" : layer.node, aliases.joined(separator: ",")]
         }
-        printTable(header: ["", "tensor", "shape", "op", "node", "aliases"], rows: rows)
+        printTable(header: ["", "tensor", "shape", "layout", "op", "node", "aliases"], rows: rows)
         print("* default layer")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Explain
 import Foundation
 import Models
 
@@ -25,6 +26,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Model input size: N (square) or HxW.", valueName: "size"))
     var size: String?
 
+    @Option(help: ArgumentHelp("The input's layout where its shape cannot tell (default: from the shape).", valueName: "NCHW|NHWC"))
+    var layout: String?
+
     @Option(help: "Compute threads per request (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -48,6 +52,12 @@ struct ModelOptions: ParsableArguments {
         o.std = try floats(std, "std")
         o.scale = scale
         if bgr { o.color = .bgr }
+        if let layout {
+            guard let value = Layout(rawValue: layout.uppercased()) else {
+                throw ValidationError("--layout takes NCHW or NHWC, got '\(layout)'")
+            }
+            o.layout = value
+        }
         if let size {
             let parts = size.lowercased().split(separator: "x").map { Int($0) }
             switch parts.count {

@@ -4,7 +4,8 @@ import Tensor
 
 /// The explainer's behaviour beyond numeric agreement: several classes share one forward
 /// and one backward pass, layers resolve by tensor, node or alias, the default layer
-/// follows the last convolution's activation, fusion and dilation raise the resolution,
+/// is the activation the classifier reads (VGG16 relu5_3 and AlexNet relu5 back over the
+/// last MaxPool, ResNet's last block), fusion and dilation raise the resolution,
 /// and what cannot be done is refused with the reason.
 @Suite struct ExplainerTests {
     func vgg() throws -> (ExplainableModel, Tensor) {
@@ -42,7 +43,7 @@ import Tensor
         ("alexnet_small", "/features/features.11/Relu_output_0"),
         ("resnet18_small", "/layer4/layer4.1/relu_1/Relu_output_0"),
     ])
-    func defaultLayerIsTheLastConvolutionsActivation(_ name: String, _ tensor: String) throws {
+    func defaultLayerIsWhatTheClassifierReads(_ name: String, _ tensor: String) throws {
         #expect(try model(name).0.defaultLayer.name == tensor)
     }
 

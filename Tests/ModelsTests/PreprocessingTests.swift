@@ -16,6 +16,15 @@ import Testing
         for (a, e) in zip(x.floats, expected) { #expect(abs(a - e) < 1e-5) }
     }
 
+    @Test func nhwcKeepsEachPixelsChannelsTogether() {
+        var p = Preprocessing(color: .bgr, scale: 1, mean: [0, 0, 0], std: [1, 1, 1], width: 2, height: 1)
+        p.layout = .nhwc
+        let x = p.tensor(from: image)
+        #expect(x.shape == [1, 1, 2, 3])
+        #expect(p.inputShape == [1, 1, 2, 3])
+        #expect(x.floats == [50, 100, 200, 250, 20, 10])
+    }
+
     @Test func caffeStyleFeedsBGRMinusTheMeanPixel() {
         let p = Preprocessing(color: .bgr, scale: 1, mean: [103.939, 116.779, 123.68], std: [1, 1, 1], width: 2, height: 1)
         let x = p.tensor(from: image)
