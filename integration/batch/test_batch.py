@@ -8,6 +8,8 @@ The images are drawn here (PIL, seeded): a filled circle, square or triangle ove
 import json
 import pathlib
 import random
+import re
+import shlex
 import signal
 import subprocess
 import time
@@ -191,3 +193,16 @@ def test_bad_options_are_refused_with_what_is_accepted(gradcam_bin, images, tmp_
     root, _, _ = images
     result = batch(gradcam_bin, "--input", root, "--output", tmp_path / "out", *args)
     assert result.returncode != 0 and message in result.stderr, result.stderr
+
+
+def test_the_readme_example_runs(gradcam_bin, tmp_path):
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"### Batch jobs\n.*?```\n(.*?)```", text, re.S).group(1)
+    (command,) = [line for line in block.splitlines() if line.startswith("gradcam batch ")]
+    argv = shlex.split(command)[1:]
+    argv[argv.index("--output") + 1] = str(tmp_path / "out")
+    result = subprocess.run([str(gradcam_bin), *argv], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    samples = sorted((ROOT / "tools/shapes/samples/images").iterdir())
+    assert sorted(r["path"] for r in read_jsonl(tmp_path / "out/results.jsonl")) == [str(p) for p in samples]
+    assert (tmp_path / "out/coco.json").exists() and len(list((tmp_path / "out/masks").iterdir())) == len(samples)
