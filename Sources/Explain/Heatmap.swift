@@ -29,6 +29,16 @@ public struct Heatmap: Sendable, Equatable {
         }
     }
 
+    /// A map already normalized (the `map` of a JSON document), kept exactly as given: a
+    /// document's map reproduces the document's box. `isZero` when every value is 0.
+    public init(normalized values: [Float], width: Int, height: Int) {
+        precondition(values.count == width * height)
+        self.width = width
+        self.height = height
+        self.values = values
+        isZero = !values.contains { $0 != 0 }
+    }
+
     /// The mean of several layers' maps, each resized (bilinear) to the finest of them,
     /// normalized again (pytorch-grad-cam's `aggregate_multi_layers`).
     public static func fused(_ maps: [Heatmap]) -> Heatmap {

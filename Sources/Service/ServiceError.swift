@@ -40,7 +40,7 @@ public struct ServiceError: Error, Equatable {
 
     /// Maps whatever a request's processing threw. Client mistakes become 4xx; only the
     /// server's own faults are 5xx.
-    init(_ error: any Error) {
+    public init(_ error: any Error) {
         switch error {
         case let error as ServiceError:
             self = error

@@ -1,0 +1,195 @@
+import Foundation
+import Imaging
+import Models
+import Pipeline
+import Service
+
+/// The workers of `gradcam batch`: `jobs` threads, each with its own `ExplainSession` (its
+/// buffers) sharing the read-only model, taking the next item until none is left. An image
+/// is read, hashed, skipped when `results.jsonl` already has it (same path and hash), else
+/// explained, its per-image exports written, then its record appended (so an image whose
+/// exports were cut short by a crash is redone). A bad image (unreadable, too large, not a
+/// decodable PNG or JPEG) goes to `errors.jsonl` and the batch goes on; any other error
+/// (a disk full, a layer the model does not have) is the same for every image: it stops the
+/// batch, after the images in flight, and `fatal` says why.
+final class BatchRunner: @unchecked Sendable {
+    /// What has happened so far.
+    struct Counts: Sendable {
+        let total: Int
+        var done = 0
+        var skipped = 0
+        var failed = 0
+        var elapsed: Duration = .zero
+        var processed: Int { done + skipped + failed }
+    }
+
+    private let items: [BatchInput.Item]
+    private let model: LoadedModel
+    private let options: ExplainOptions
+    private let topK: Int?
+    private let journal: BatchJournal
+    private let exports: [any BatchExport]
+    private let jobs: Int
+    private let threadsPerJob: Int
+    private let maxFileBytes: Int
+    private let render: Bool
+
+    private let condition = NSCondition()
+    private var next = 0
+    private var running = 0
+    private var tally: Counts
+    private var stopReason: String?
+    private let clock = ContinuousClock()
+    private var started: ContinuousClock.Instant
+
+    init(items: [BatchInput.Item], model: LoadedModel, options: ExplainOptions, topK: Int?, journal: BatchJournal,
+         exports: [any BatchExport], jobs: Int, threadsPerJob: Int, maxFileBytes: Int) {
+        self.items = items
+        self.model = model
+        self.options = options
+        self.topK = topK
+        self.journal = journal
+        self.exports = exports
+        self.jobs = jobs
+        self.threadsPerJob = threadsPerJob
+        self.maxFileBytes = maxFileBytes
+        render = exports.contains { $0.needsOverlays }
+        tally = Counts(total: items.count)
+        started = clock.now
+    }
+
+    /// Starts the workers.
+    func start() {
+        condition.withLock {
+            started = clock.now
+            running = jobs
+        }
+        for index in 0..<jobs {
+            let thread = Thread { [self] in work() }
+            thread.name = "gradcam-batch-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// Waits up to `seconds` for every worker to finish; true when they have.
+    func wait(seconds: Double) -> Bool {
+        condition.withLock {
+            let deadline = Date(timeIntervalSinceNow: seconds)
+            while running > 0 && condition.wait(until: deadline) {}
+            return running == 0
+        }
+    }
+
+    var counts: Counts {
+        condition.withLock {
+            var counts = tally
+            counts.elapsed = clock.now - started
+            return counts
+        }
+    }
+
+    /// Why the batch stopped early, if it did.
+    var fatal: String? { condition.withLock { stopReason } }
+
+    // MARK: - Workers
+
+    private func work() {
+        let session = ExplainSession(threads: threadsPerJob)
+        while let item = take() {
+            let outcome = process(item, session)
+            condition.withLock {
+                switch outcome {
+                case .done: tally.done += 1
+                case .skipped: tally.skipped += 1
+                case .failed: tally.failed += 1
+                case .stop(let reason):
+                    tally.failed += 1
+                    if stopReason == nil { stopReason = reason }
+                }
+            }
+        }
+        condition.withLock {
+            running -= 1
+            condition.broadcast()
+        }
+    }
+
+    private func take() -> BatchInput.Item? {
+        condition.withLock {
+            guard stopReason == nil, next < items.count else { return nil }
+            defer { next += 1 }
+            return items[next]
+        }
+    }
+
+    private enum Outcome { case done, skipped, failed, stop(String) }
+
+    /// An image file that cannot be used as it is.
+    private struct FileFailure: Error {
+        let code: String
+        let message: String
+    }
+
+    private func process(_ item: BatchInput.Item, _ session: ExplainSession) -> Outcome {
+        let path: String
+        switch item {
+        case .invalid(let failure): return record(failure)
+        case .image(let p): path = p
+        }
+        do {
+            let bytes = try read(path)
+            let sha256 = try SHA256.hex(of: bytes, name: path)
+            if journal.done[path] == sha256 { return .skipped }
+            var options = options
+            if let topK {
+                let (prediction, _) = try session.predict(bytes, model: model, top: topK)
+                options.classes = prediction.predictions.map { String($0.classIndex) }
+            }
+            let output = try session.explain(bytes, model: model, options: options, render: render)
+            let result = BatchRecord(path: path, sha256: sha256, document: output.document)
+            for export in exports { try export.write(result, output: output, in: journal.directory) }
+            try journal.record(result)
+            return .done
+        } catch let failure as FileFailure {
+            return record(BatchFailure(path: path, code: failure.code, message: failure.message))
+        } catch where error is ImageDecodingError || error is ImageEncodingError {
+            let answer = ServiceError(error)
+            return record(BatchFailure(path: path, code: answer.code, message: answer.message))
+        } catch {
+            let answer = ServiceError(error)
+            let outcome = record(BatchFailure(path: path, code: answer.code, message: answer.message))
+            if case .stop = outcome { return outcome }
+            return .stop("\(path): \(error)")
+        }
+    }
+
+    /// Appends `failure` to errors.jsonl.
+    private func record(_ failure: BatchFailure) -> Outcome {
+        do {
+            try journal.fail(failure)
+            return .failed
+        } catch {
+            return .stop("\(error)")
+        }
+    }
+
+    /// The file's bytes, refused beyond `maxFileBytes` without reading more than that.
+    private func read(_ path: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be opened" : "there is no such file"
+            throw FileFailure(code: "unreadable_file", message: "cannot read '\(path)': \(reason)")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
+        } catch {
+            throw FileFailure(code: "unreadable_file", message: "cannot read '\(path)': \(error.localizedDescription)")
+        }
+        guard data.count <= maxFileBytes else {
+            throw FileFailure(code: "image_too_large", message: "the file is larger than \(maxFileBytes) bytes (--max-file-mb)")
+        }
+        return [UInt8](data)
+    }
+}

@@ -1,0 +1,208 @@
+"""`gradcam batch` as a labeling pipeline runs it: a few dozen images with a corrupt one
+planted, the COCO export read back by pycocotools, and a SIGKILL in the middle of a run
+followed by `--resume` (every good image exactly once).
+
+The images are drawn here (PIL, seeded): a filled circle, square or triangle over noise,
+224x224, so the test needs nothing but the bundled shapes-vgg model.
+"""
+import json
+import pathlib
+import random
+import re
+import shlex
+import signal
+import subprocess
+import time
+
+import pytest
+from PIL import Image, ImageDraw
+from pycocotools.coco import COCO
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+IMAGES = 40
+
+
+def draw(path, seed):
+    rng = random.Random(seed)
+    image = Image.effect_noise((224, 224), 40).convert("RGB")
+    pen = ImageDraw.Draw(image)
+    x, y, r = rng.randint(50, 174), rng.randint(50, 174), rng.randint(25, 45)
+    colour = tuple(rng.randint(0, 255) for _ in range(3))
+    kind = seed % 3
+    if kind == 0:
+        pen.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+    elif kind == 1:
+        pen.rectangle((x - r, y - r, x + r, y + r), fill=colour)
+    else:
+        pen.polygon([(x, y - r), (x - r, y + r), (x + r, y + r)], fill=colour)
+    image.save(path)
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    """IMAGES good PNGs in two folders, and one corrupt PNG (a cut file)."""
+    root = tmp_path_factory.mktemp("batch-images")
+    good = []
+    for i in range(IMAGES):
+        folder = root / ("a" if i % 2 else "b")
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{i:03d}.png"
+        draw(path, i)
+        good.append(str(path))
+    corrupt = root / "a" / "corrupt.png"
+    corrupt.write_bytes((root / "a" / "001.png").read_bytes()[:200])
+    return root, sorted(good), str(corrupt)
+
+
+def batch(gradcam_bin, *args):
+    return subprocess.run([str(gradcam_bin), "batch", "--model", "shapes-vgg", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_batch_records_every_image_and_the_corrupt_one_and_coco_loads(gradcam_bin, images, tmp_path):
+    root, good, corrupt = images
+    out = tmp_path / "out"
+    result = batch(gradcam_bin, "--input", root, "--output", out, "--export", "jsonl,coco,masks", "--jobs", 2, "--threads", 1)
+    assert result.returncode == 1, result.stderr
+    assert f"done {IMAGES}, skipped (already done) 0, failed 1 of {IMAGES + 1} images" in result.stdout
+
+    records = read_jsonl(out / "results.jsonl")
+    assert sorted(r["path"] for r in records) == good
+    for r in records:
+        assert r["model"] == "shapes-vgg" and r["method"] == "gradcam" and len(r["sha256"]) == 64
+        assert len(r["explanations"]) == 1 and r["explanations"][0]["class"] == r["predictions"][0]["class"]
+    errors = read_jsonl(out / "errors.jsonl")
+    assert errors == [{"path": corrupt, "line": None, "error": {"code": "invalid_image", "message": errors[0]["error"]["message"]}}]
+    assert errors[0]["error"]["message"]
+
+    # pycocotools reads the dataset, and its annotations as detection results.
+    coco = COCO(str(out / "coco.json"))
+    detections = coco.loadRes(json.loads((out / "coco.json").read_text())["annotations"])
+    assert sorted(coco.imgs[i]["file_name"] for i in coco.getImgIds()) == good
+    assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == (ROOT / "models/shapes.labels").read_text().split()
+    by_file = {coco.imgs[i]["file_name"]: i for i in coco.getImgIds()}
+    boxes = 0
+    for r in records:
+        image_id = by_file[r["path"]]
+        for e in r["explanations"]:
+            found = detections.loadAnns(detections.getAnnIds(imgIds=[image_id], catIds=[e["class"]]))
+            if e["box"] is None:
+                assert found == []
+                continue
+            assert len(found) == 1
+            box = e["box"]
+            assert found[0]["bbox"] == [box["x"], box["y"], box["width"], box["height"]]
+            assert 0 < found[0]["score"] <= e["score"]
+            boxes += 1
+    assert boxes == len(detections.getAnnIds()) and boxes >= IMAGES - 2
+
+    masks = sorted(p.name for p in (out / "masks").iterdir())
+    assert len(masks) == IMAGES
+    with Image.open(out / "masks" / masks[0]) as mask:
+        assert mask.size == (224, 224) and set(mask.convert("L").tobytes()) == {0, 255}
+
+
+def test_killed_batch_resumes_without_redoing_an_image(gradcam_bin, images, tmp_path):
+    root, good, corrupt = images
+    out = tmp_path / "out"
+    args = [str(gradcam_bin), "batch", "--model", "shapes-vgg", "--input", str(root), "--output", str(out),
+            "--jobs", "1", "--threads", "1", "--method", "gradcam++", "--export", "overlays"]
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if results.exists() and results.read_bytes().count(b"\n") >= 5:
+            break
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the batch finished before it could be killed"
+    before = results.read_bytes().count(b"\n")
+    assert 5 <= before < IMAGES
+
+    result = batch(gradcam_bin, "--input", root, "--output", out, "--resume", "--jobs", 2, "--threads", 1,
+                   "--method", "gradcam++", "--export", "overlays")
+    assert result.returncode == 1, result.stderr
+    assert f"done {IMAGES - before}, skipped (already done) {before}, failed 1 of {IMAGES + 1} images" in result.stdout
+    paths = [r["path"] for r in read_jsonl(results)]
+    assert sorted(paths) == good  # every good image exactly once
+    assert [e["path"] for e in read_jsonl(out / "errors.jsonl")] == [corrupt]
+    assert len(list((out / "overlays").iterdir())) == IMAGES
+
+
+def test_resume_redoes_a_changed_image_and_refuses_a_used_directory_without_it(gradcam_bin, images, tmp_path):
+    root, good, _ = images
+    listing = tmp_path / "list.txt"
+    listing.write_text("\n".join(good[:3]) + "\n")
+    out = tmp_path / "out"
+    assert batch(gradcam_bin, "--input", listing, "--output", out, "--jobs", 1).returncode == 0
+
+    refused = batch(gradcam_bin, "--input", listing, "--output", out)
+    assert refused.returncode != 0 and "pass --resume" in refused.stderr
+
+    changed = tmp_path / "changed.png"
+    draw(changed, 1000)
+    listing.write_text("\n".join(good[:3]) + f"\n{changed}\n")
+    again = batch(gradcam_bin, "--input", listing, "--output", out, "--resume", "--jobs", 1)
+    assert again.returncode == 0 and "done 1, skipped (already done) 3, failed 0" in again.stdout
+    draw(changed, 1001)
+    again = batch(gradcam_bin, "--input", listing, "--output", out, "--resume", "--jobs", 1, "--export", "coco")
+    assert again.returncode == 0 and "done 1, skipped (already done) 3" in again.stdout
+    records = read_jsonl(out / "results.jsonl")
+    assert [r["path"] for r in records].count(str(changed)) == 2
+    # The export keeps the newest record of a redone image.
+    coco = json.loads((out / "coco.json").read_text())
+    latest = next(r["sha256"] for r in reversed(records) if r["path"] == str(changed))
+    assert [i["sha256"] for i in coco["images"] if i["file_name"] == str(changed)] == [latest]
+    assert len(coco["images"]) == 4
+
+
+def test_tasks_input_refuses_urls_and_bad_lines_per_line(gradcam_bin, images, tmp_path):
+    _, good, _ = images
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("\n".join([
+        json.dumps({"data": {"image": good[0]}}),
+        json.dumps({"data": {"image": "https://example.com/a.png"}}),
+        "not json",
+        json.dumps({"data": {"image": "missing.png"}}),
+    ]) + "\n")
+    out = tmp_path / "out"
+    result = batch(gradcam_bin, "--input", tasks, "--output", out, "--top-k", 2)
+    assert result.returncode == 1
+    assert "done 1, skipped (already done) 0, failed 3 of 4 images" in result.stdout
+    errors = read_jsonl(out / "errors.jsonl")
+    assert sorted((e["line"] or 0, e["error"]["code"]) for e in errors) == [
+        (0, "unreadable_file"), (2, "url_not_supported"), (3, "invalid_input_line")]
+    assert [e["path"] for e in errors if e["line"] is None] == [str(tmp_path / "missing.png")]
+    (record,) = read_jsonl(out / "results.jsonl")
+    assert [e["class"] for e in record["explanations"]] == [p["class"] for p in record["predictions"][:2]]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--export", "jsonl,label-studio"], "unknown export 'label-studio'; exports: jsonl, coco, masks, overlays"),
+    (["--method", "guided-backprop", "--export", "coco"], "--export coco needs a class map"),
+    (["--class", "circle", "--top-k", "2"], "give --class or --top-k, not both"),
+    (["--box-threshold", "0"], "--box-threshold must be in (0, 1]"),
+    (["--class", "hexagon"], "hexagon"),
+])
+def test_bad_options_are_refused_with_what_is_accepted(gradcam_bin, images, tmp_path, args, message):
+    root, _, _ = images
+    result = batch(gradcam_bin, "--input", root, "--output", tmp_path / "out", *args)
+    assert result.returncode != 0 and message in result.stderr, result.stderr
+
+
+def test_the_readme_example_runs(gradcam_bin, tmp_path):
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"### Batch jobs\n.*?```\n(.*?)```", text, re.S).group(1)
+    (command,) = [line for line in block.splitlines() if line.startswith("gradcam batch ")]
+    argv = shlex.split(command)[1:]
+    argv[argv.index("--output") + 1] = str(tmp_path / "out")
+    result = subprocess.run([str(gradcam_bin), *argv], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    samples = sorted((ROOT / "tools/shapes/samples/images").iterdir())
+    assert sorted(r["path"] for r in read_jsonl(tmp_path / "out/results.jsonl")) == [str(p) for p in samples]
+    assert (tmp_path / "out/coco.json").exists() and len(list((tmp_path / "out/masks").iterdir())) == len(samples)
