@@ -39,7 +39,7 @@ public struct BatchExportError: Error, Equatable, CustomStringConvertible {
 /// The formats `--export` accepts.
 public enum BatchExports {
     /// `jsonl` is `results.jsonl`, which every batch writes (it is the resume journal).
-    public static let names = ["jsonl", "coco", "masks", "overlays"]
+    public static let names = ["jsonl", "coco", "label-studio", "masks", "overlays"]
 
     /// The exports named (a comma list), with `threshold` the fraction of a map's maximum that
     /// boxes and masks keep (0...1]. `jsonl` adds nothing: results.jsonl is always written.
@@ -49,6 +49,7 @@ public enum BatchExports {
             switch name {
             case "jsonl": continue
             case "coco": exports.append(CocoExport(threshold: threshold))
+            case "label-studio": exports.append(LabelStudioBatchExport(threshold: threshold))
             case "masks": exports.append(MaskExport(threshold: threshold))
             case "overlays": exports.append(OverlayExport())
             default:

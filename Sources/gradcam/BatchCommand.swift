@@ -15,7 +15,8 @@ struct BatchCommand: ParsableCommand {
             Writes into --output: results.jsonl (one line per image done: the document of \
             `gradcam explain --format json` with the image's "path" and "sha256"), errors.jsonl \
             (one line per image that failed in this run: path and the API's error code and message) \
-            and the --export files: coco.json (written at the end from all of results.jsonl), \
+            and the --export files: coco.json and label-studio.json (written at the end from all of \
+            results.jsonl), \
             masks/ and overlays/ (<name>_<hash8>_<class>.png, written as each image is done). \
             --resume skips the images whose path and content are already in results.jsonl. \
             Exits with status 1 when any image failed.

@@ -73,8 +73,8 @@ import Testing
     }
 
     @Test func unknownExportsNameTheAcceptedOnes() throws {
-        #expect(throws: BatchExportError("unknown export 'label-studio'; exports: jsonl, coco, masks, overlays")) {
-            try BatchExports.make("jsonl,label-studio", threshold: 0.5)
+        #expect(throws: BatchExportError("unknown export 'yolo'; exports: jsonl, coco, label-studio, masks, overlays")) {
+            try BatchExports.make("jsonl,yolo", threshold: 0.5)
         }
         #expect(try BatchExports.make("jsonl", threshold: 0.5).isEmpty)
         #expect(try BatchExports.make("overlays, coco,masks,coco", threshold: 0.5).map(\.name) == ["coco", "masks", "overlays"])

@@ -182,8 +182,36 @@ def test_tasks_input_refuses_urls_and_bad_lines_per_line(gradcam_bin, images, tm
     assert [e["class"] for e in record["explanations"]] == [p["class"] for p in record["predictions"][:2]]
 
 
+def test_label_studio_export_has_each_documents_box_in_percent_and_its_mask(gradcam_bin, images, tmp_path):
+    root, good, _ = images
+    out = tmp_path / "out"
+    result = batch(gradcam_bin, "--input", root, "--output", out, "--export", "label-studio", "--top-k", 2)
+    assert result.returncode == 1, result.stderr  # the planted corrupt image
+    records = {r["path"]: r for r in read_jsonl(out / "results.jsonl")}
+    tasks = json.loads((out / "label-studio.json").read_text())
+    assert sorted(t["data"]["image"] for t in tasks) == good
+    for task in tasks:
+        record = records[task["data"]["image"]]
+        (prediction,) = task["predictions"]
+        assert prediction["model_version"] == "shapes-vgg"
+        width, height = record["image"]["width"], record["image"]["height"]
+        regions = {(r["type"], r["value"].get("rectanglelabels", r["value"].get("brushlabels"))[0]): r for r in prediction["result"]}
+        for e in record["explanations"]:
+            if e["box"] is None:
+                continue
+            rectangle = regions[("rectanglelabels", e["label"])]
+            box = rectangle["value"]
+            assert (rectangle["original_width"], rectangle["original_height"]) == (width, height)
+            assert box["x"] == pytest.approx(100 * e["box"]["x"] / width) and box["y"] == pytest.approx(100 * e["box"]["y"] / height)
+            assert box["width"] == pytest.approx(100 * e["box"]["width"] / width)
+            assert box["height"] == pytest.approx(100 * e["box"]["height"] / height)
+            mask = regions[("brushlabels", e["label"])]["value"]
+            assert mask["format"] == "rle" and len(mask["rle"]) > 0 and all(0 <= v <= 255 for v in mask["rle"])
+            assert rectangle["score"] == pytest.approx(e["score"])
+
+
 @pytest.mark.parametrize("args, message", [
-    (["--export", "jsonl,label-studio"], "unknown export 'label-studio'; exports: jsonl, coco, masks, overlays"),
+    (["--export", "jsonl,yolo"], "unknown export 'yolo'; exports: jsonl, coco, label-studio, masks, overlays"),
     (["--method", "guided-backprop", "--export", "coco"], "--export coco needs a class map"),
     (["--class", "circle", "--top-k", "2"], "give --class or --top-k, not both"),
     (["--box-threshold", "0"], "--box-threshold must be in (0, 1]"),
