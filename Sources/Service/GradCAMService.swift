@@ -129,6 +129,7 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         case "/models": return ("/models", only("GET") { try self.modelList() })
         case "/gradcam": return ("/gradcam", only("POST") { try await self.explain(request) })
         case "/predict": return ("/predict", only("POST") { try await self.predict(request) })
+        case "/sanity": return ("/sanity", only("POST") { try await self.sanity(request) })
         default:
             if path.hasPrefix(Self.demoPageAssetPrefix) {
                 return ("/static/{file}", only("GET") { try self.demoPageFile(String(path.dropFirst(Self.demoPageAssetPrefix.count)), request) })
