@@ -37,6 +37,16 @@ public struct SanityStep: Codable, Sendable, Equatable {
     /// The node randomized at this step (null at step 0, the original network).
     public var layer: String?
     public var op: String?
+
+    enum CodingKeys: String, CodingKey { case step, layer, op }
+
+    /// Writes `layer` and `op` as null at step 0 rather than leaving them out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(step, forKey: .step)
+        try c.encode(layer, forKey: .layer)
+        try c.encode(op, forKey: .op)
+    }
 }
 
 public struct SanityCurve: Codable, Sendable, Equatable {

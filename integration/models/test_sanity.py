@@ -127,7 +127,8 @@ def average_ranks(values):
 
 @pytest.mark.parametrize("arguments, message", [
     (["--method", "nonsense"], "unknown method"),
-    (["--seed", "-3"], "seed must be an integer"),
+    (["--seed=-3"], "seed must be an integer"),
+    (["--seed", "1e3"], "seed must be an integer"),
     (["--write-models"], "--write-models needs --output"),
 ])
 def test_the_cli_refuses_bad_arguments(gradcam_bin, arguments, message):

@@ -83,7 +83,7 @@ def main():
         ax.set_title(title)
         ax.set_xlabel("layers randomized (from the top)")
         ax.axhline(0, color="gray", linewidth=0.5)
-        ax.set_ylim(-0.5, 1.05)
+        ax.set_ylim(-0.7, 1.05)
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     curves_path = FIGURES / f"{args.model}-curves.png"
