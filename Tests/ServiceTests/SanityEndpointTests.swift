@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Pipeline
+@testable import Service
 import TestSupport
 import Testing
 
@@ -20,6 +21,18 @@ import Testing
             #expect(document.steps.first?.layer == nil && document.steps.count > 1)
             #expect(document.steps.dropFirst().allSatisfy { ["Conv", "Gemm", "MatMul", "BatchNormalization"].contains($0.op ?? "") })
             #expect(document.methods.allSatisfy { $0.curve.count == document.steps.count })
+        }
+    }
+
+    /// The cascade rebuilds and explains one network per layer: past the deadline it is answered
+    /// 503 and stops (between nodes, and between steps), freeing its worker.
+    @Test func aCheckPastTheDeadlineStopsAndFreesItsWorker() async throws {
+        try await withService(configure: { $0.timeout = .milliseconds(50) }) { service, port in
+            let reply = try await post(port, "/sanity?model=vgg16_small", raw: Fixture.png, contentType: "image/png")
+            #expect(reply.status == 503)
+            #expect(reply.errorCode == "timeout")
+            #expect(try await eventually(within: .seconds(3)) { service.pool.busyWorkers == 0 },
+                    "the worker is still computing an answer nobody waits for")
         }
     }
 
