@@ -113,6 +113,7 @@ if Context.environment["GRADCAM_FUZZ"] == "1" {
         ("FuzzImage", ["Imaging"]),
         ("FuzzONNX", ["ONNX"]),
         ("FuzzManifest", ["Models"]),
+        ("FuzzKServe", ["Service", "HTTP"]),
     ]
     // Coverage feedback and AddressSanitizer on every Swift module of this package; internal
     // parsers (RequestParser, ChunkedDecoder) are reached with `@testable import`.

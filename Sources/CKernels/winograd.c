@@ -8,6 +8,7 @@
 #include "ckernels.h"
 #include "vectorized.h"
 #include "winograd_transforms.h"
+#include "activation.h"
 
 size_t winograd_input_scratch(int tile_columns) {
     return (size_t)(4 * tile_columns + 2) + 36 * (size_t)tile_columns;
@@ -66,10 +67,10 @@ VECTORIZED(winograd_input_tiles,
 
 VECTORIZED(winograd_output_tiles,
            (const float *m, int channels, int out_height, int out_width, int tile_rows, int tile_columns,
-            int row_begin, int row_end, int channel_begin, int channel_end, const float *bias, int rectify,
-            float *y, float *scratch),
+            int row_begin, int row_end, int channel_begin, int channel_end, const float *bias,
+            const fused_activation *activation, float *y, float *scratch),
            (m, channels, out_height, out_width, tile_rows, tile_columns, row_begin, row_end,
-            channel_begin, channel_end, bias, rectify, y, scratch)) {
+            channel_begin, channel_end, bias, activation, y, scratch)) {
     const int tc = tile_columns;
     const size_t tiles = (size_t)(row_end - row_begin) * tc, t_stride = (size_t)channels * tiles;
     float *rows = scratch;            /* rows[b][q][k]: row b of tile k's 6x6 product, transformed to 4 */
@@ -94,9 +95,7 @@ VECTORIZED(winograd_output_tiles,
                     for (int p = 0; p < 4; p++) out[p * 4 * tc + 4 * k + q] = t[p] + offset;
                 }
             }
-            if (rectify) {
-                for (int i = 0; i < 16 * tc; i++) out[i] = out[i] > 0 ? out[i] : 0;
-            }
+            activate(out, 16 * (size_t)tc, activation);
             const int top = (r % tile_rows) * 4, height = out_height - top < 4 ? out_height - top : 4;
             float *plane = y + ((size_t)(r / tile_rows) * channels + c) * out_height * out_width + (size_t)top * out_width;
             for (int p = 0; p < height; p++) memcpy(plane + (size_t)p * out_width, out + p * 4 * tc, sizeof(float) * (size_t)out_width);

@@ -9,6 +9,9 @@ public final class Explainer {
     /// Masked inputs per Score-CAM forward pass. Graphs that cannot run a batch (a
     /// `Reshape` to a fixed batch of 1, say) fall back to 1 after the first attempt.
     public var scoreCAMBatchSize = 16
+    /// Whether `explain(batch:method:layers:)` stacks its images into one pass. Graphs that
+    /// cannot run a batch turn it off after the first attempt (see `Explainer+Batch.swift`).
+    public internal(set) var runsBatches = true
     private let clock = ContinuousClock()
 
     public init(model: ExplainableModel, threads: Int = 1) {

@@ -36,23 +36,50 @@ public final class ExplainSession {
 
     /// Explains an encoded image. `render` makes the overlay and guided images (for PNG output).
     public func explain(_ bytes: [UInt8], model: LoadedModel, options: ExplainOptions, render: Bool) throws -> Output {
+        var request = try prepared(bytes, model: model, options: options, render: render)
+        var explainable = model.explainable
+        if options.dilate {
+            guard let deepest = request.layers.last else {
+                throw ModelError.invalidRequest("dilate needs a layer-based method, not \(options.method.rawValue)")
+            }
+            explainable = try model.dilated(at: deepest)
+            request.layers = try self.layers(model, options, in: explainable)
+        }
+        let explanation = try explainer(for: explainable, id: ObjectIdentifier(model), kept: !options.dilate)
+            .explain(request.input, method: options.method, classes: request.classes.isEmpty ? nil : request.classes,
+                     layers: request.layers)
+        return try output(request, explanation, model: model, options: options, render: render)
+    }
+
+    /// A request decoded and checked, ready for the explainer.
+    struct PreparedRequest {
+        var image: Image
+        var original: ImageSize
+        var input: Tensor
+        var layers: [Layer]
+        var classes: [Int]
+        var timings = PipelineTimings()
+    }
+
+    /// Validates `options`, decodes and preprocesses `bytes`, and resolves the layers (in the
+    /// undilated model) and classes.
+    func prepared(_ bytes: [UInt8], model: LoadedModel, options: ExplainOptions, render: Bool) throws -> PreparedRequest {
         try options.validate()
         var timings = PipelineTimings()
         let (image, original, input) = try prepare(bytes, model: model, renderSide: render ? options.maxSide : nil,
                                                    timings: &timings)
         try cancellation?.check()
-        var explainable = model.explainable
-        var layers = try options.method.usesLayer ? self.layers(model, options, in: explainable) : []
-        if options.dilate {
-            guard let deepest = layers.last else {
-                throw ModelError.invalidRequest("dilate needs a layer-based method, not \(options.method.rawValue)")
-            }
-            explainable = try model.dilated(at: deepest)
-            layers = try self.layers(model, options, in: explainable)
-        }
+        let layers = try options.method.usesLayer ? self.layers(model, options, in: model.explainable) : []
         let classes = try ClassSelector.resolve(options.classes, labels: model.labels, model: model.name)
-        let explanation = try explainer(for: explainable, id: ObjectIdentifier(model), kept: !options.dilate)
-            .explain(input, method: options.method, classes: classes.isEmpty ? nil : classes, layers: layers)
+        return PreparedRequest(image: image, original: original, input: input, layers: layers, classes: classes, timings: timings)
+    }
+
+    /// The document and (when `render`) the pictures of `explanation`, made for `request`.
+    func output(
+        _ request: PreparedRequest, _ explanation: Explanation, model: LoadedModel, options: ExplainOptions, render: Bool
+    ) throws -> Output {
+        let (image, original, layers) = (request.image, request.original, request.layers)
+        var timings = request.timings
         timings.forward = explanation.timings.forward
         timings.backward = explanation.timings.backward
         timings.map = explanation.timings.map
@@ -157,7 +184,7 @@ public final class ExplainSession {
     /// The explainer of `explainable`, with the current request's cancellation. The model's own
     /// explainer is `kept` (by `id`) for its buffers; a dilated variant's is not: its buffers are
     /// many times larger.
-    private func explainer(for explainable: ExplainableModel, id: ObjectIdentifier, kept: Bool) -> Explainer {
+    func explainer(for explainable: ExplainableModel, id: ObjectIdentifier, kept: Bool) -> Explainer {
         let explainer = kept ? explainers[id] ?? Explainer(model: explainable, threads: threads)
                              : Explainer(model: explainable, threads: threads)
         if kept { explainers[id] = explainer }

@@ -24,8 +24,7 @@ extension GradCAMService {
         var headers: HTTPHeaders
         let timing: String
         if json {
-            (body, timing) = try await compute { session in
-                let output = try session.explain(image, model: model, options: options, render: false)
+            (body, timing) = try await computeExplanation(.init(bytes: image, options: options, render: false), model: model) { output in
                 var timings = output.timings
                 let start = ContinuousClock.now
                 let bytes = try DocumentEncoding.json(output.document)
@@ -34,8 +33,8 @@ extension GradCAMService {
             }
             headers = ["Content-Type": "application/json"]
         } else {
-            let ((png, document), pngTiming) = try await compute { session in
-                let output = try session.explain(image, model: model, options: options, render: true)
+            let ((png, document), pngTiming) = try await computeExplanation(.init(bytes: image, options: options, render: true),
+                                                                            model: model) { output in
                 var timings = output.timings
                 let start = ContinuousClock.now
                 let picture = options.method.isGuided ? output.guidedImages[0] : output.overlays[0]

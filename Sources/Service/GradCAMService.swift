@@ -19,7 +19,8 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
     public init(configuration: ServiceConfiguration) {
         self.configuration = configuration
         pool = WorkerPool(workers: configuration.workers, threadsPerWorker: configuration.threadsPerWorker,
-                          queueCapacity: configuration.queueCapacity)
+                          queueCapacity: configuration.queueCapacity, batching: configuration.batching,
+                          pixelLimit: configuration.maxImagePixels)
     }
 
     /// Loads every model of the models directory (call once, off the request path);
@@ -134,6 +135,13 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
             if path.hasPrefix(Self.demoPageAssetPrefix) {
                 return ("/static/{file}", only("GET") { try self.demoPageFile(String(path.dropFirst(Self.demoPageAssetPrefix.count)), request) })
             }
+            if let kserve = kserveRoute(request) {
+                return kserve
+            }
+            if path.hasPrefix(Self.labelStudioPrefix) {
+                let (label, allowed, handler) = labelStudioRoute(request)
+                return (label, allowed.map { only($0, handler) } ?? handler)
+            }
             if path.hasPrefix("/models/") {
                 let name = String(path.dropFirst("/models/".count))
                 return ("/models/{name}", only("GET") { try self.modelDetail(name) })
@@ -154,7 +162,7 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
 
     /// 200 once models are loaded; 503 while they load, when none could be, and from
     /// the start of a drain (see ``beginDrain()``).
-    private func readiness() throws -> HTTPResponse {
+    func readiness() throws -> HTTPResponse {
         guard !isDraining else { throw ServiceError.shuttingDown }
         let registry = try models()
         guard !registry.models.isEmpty else {
@@ -165,7 +173,10 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
 
     private func metricsPage() -> HTTPResponse {
         let loaded = lock.withLock { registry?.models.count ?? 0 }
-        let text = metrics.render(gauges: [
+        let text = metrics.render(counters: [
+            ("gradcam_batches_total", "Batched passes run (each explaining two or more requests).", pool.batches),
+            ("gradcam_batched_requests_total", "Requests explained in batched passes.", pool.batchedJobs),
+        ], gauges: [
             ("gradcam_queue_depth", "Requests waiting for a worker.", Double(pool.queueDepth)),
             ("gradcam_workers_busy", "Workers computing now.", Double(pool.busyWorkers)),
             ("gradcam_workers", "Compute workers.", Double(pool.workers)),
@@ -195,14 +206,27 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
     /// Runs `job` on a worker within the request's deadline, recording stage times; returns
     /// the result and a `Server-Timing` header value naming them.
     func compute<T: Sendable>(_ job: @escaping @Sendable (ExplainSession) throws -> (T, PipelineTimings)) async throws -> (T, String) {
-        let (result, timings) = try await pool.run(deadline: clock.now + configuration.timeout) { session in
-            session.pixelLimit = self.configuration.maxImagePixels
-            return try job(session)
-        }
+        let (result, timings) = try await pool.run(deadline: clock.now + configuration.timeout, job)
+        return (result, serverTiming(timings))
+    }
+
+    /// Explains `request` for `model` on a worker (in a batch when batching is on and it can
+    /// join one), then runs `finish` on its output there; as `compute` otherwise.
+    func computeExplanation<T: Sendable>(
+        _ request: ExplainSession.BatchRequest, model: LoadedModel,
+        finish: @escaping @Sendable (ExplainSession.Output) throws -> (T, PipelineTimings)
+    ) async throws -> (T, String) {
+        let (result, timings) = try await pool.explain(deadline: clock.now + configuration.timeout, model: model,
+                                                       request: request, finish: finish)
+        return (result, serverTiming(timings))
+    }
+
+    /// Records `timings` in the metrics and names them in a `Server-Timing` header value.
+    private func serverTiming(_ timings: PipelineTimings) -> String {
         for (stage, duration) in timings.stages where duration > .zero {
             metrics.record(stage: stage, seconds: duration.seconds)
         }
-        let serverTiming = timings.stages.map { String(format: "%@;dur=%.1f", $0.name, $0.duration.seconds * 1000) }
-        return (result, serverTiming.joined(separator: ", "))
+        return timings.stages.map { String(format: "%@;dur=%.1f", $0.name, $0.duration.seconds * 1000) }
+            .joined(separator: ", ")
     }
 }

@@ -38,8 +38,10 @@ public final class Metrics: @unchecked Sendable {
         }
     }
 
-    /// The exposition text; `gauges` are sampled by the caller at scrape time.
-    public func render(gauges: [(name: String, help: String, value: Double)]) -> String {
+    /// The exposition text; `counters` (totals kept elsewhere, such as the worker pool's) and
+    /// `gauges` are sampled by the caller at scrape time.
+    public func render(counters: [(name: String, help: String, value: Int)] = [],
+                       gauges: [(name: String, help: String, value: Double)]) -> String {
         lock.withLock {
             var out = ""
             out += "# HELP gradcam_http_requests_total Requests answered, by route and status.\n"
@@ -65,6 +67,9 @@ public final class Metrics: @unchecked Sendable {
             for stage in stages.keys.sorted() {
                 out += "gradcam_stage_seconds_sum{stage=\"\(stage)\"} \(stages[stage]!.sum)\n"
                 out += "gradcam_stage_seconds_count{stage=\"\(stage)\"} \(stages[stage]!.count)\n"
+            }
+            for counter in counters {
+                out += "# HELP \(counter.name) \(counter.help)\n# TYPE \(counter.name) counter\n\(counter.name) \(counter.value)\n"
             }
             for gauge in gauges {
                 out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n\(gauge.name) \(gauge.value)\n"

@@ -8,7 +8,12 @@ struct RequestParameters {
     private(set) var values: [String: [String]] = [:]
 
     init(_ request: HTTPRequest, accepted: Set<String>, formFields: [(name: String, value: String)] = []) throws {
-        for (name, value) in request.query + formFields {
+        try self.init(request.query + formFields, accepted: accepted)
+    }
+
+    /// Parameters given as name-value pairs (e.g. from a JSON body's `parameters`).
+    init(_ pairs: [(name: String, value: String)], accepted: Set<String>) throws {
+        for (name, value) in pairs {
             guard accepted.contains(name) else {
                 throw ServiceError(.badRequest, "unknown_parameter",
                                    "unknown parameter \(ClientText.quoted(name)); accepted: \(accepted.sorted().joined(separator: ", "))")

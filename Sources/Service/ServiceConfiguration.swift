@@ -10,6 +10,10 @@ public struct ServiceConfiguration: Sendable {
     public var threadsPerWorker: Int
     /// Requests that may wait for a worker before the service answers 503.
     public var queueCapacity = 16
+    /// Dynamic batching of explanation requests (`WorkerPool.Batching`). Off by default: a
+    /// batched request's numbers depend on its batch-mates at float-rounding level (batched
+    /// matrix products sum in another order), so an operator who wants the throughput opts in.
+    public var batching = WorkerPool.Batching.off
     /// Longest time from a request's arrival to its answer.
     public var timeout: Duration = .seconds(60)
     /// Largest decoded image, in pixels (413 beyond).
@@ -17,6 +21,8 @@ public struct ServiceConfiguration: Sendable {
     /// When set, POST endpoints (every endpoint with `protectAll`) need `Authorization: Bearer <key>`.
     public var apiKeys: APIKeys?
     public var protectAll = false
+    /// Where the Label Studio ML backend routes fetch task images from.
+    public var labelStudio = LabelStudioBackendSettings()
 
     /// One worker per core, one thread each: best throughput under load.
     public init(workers: Int? = nil, threadsPerWorker: Int? = nil) {

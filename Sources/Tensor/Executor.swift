@@ -29,14 +29,18 @@ public final class Executor {
     private var lastCount: [Int]
     /// For each value, the last node index that reads it (-1: never read).
     private let lastUse: [Int]
-    /// For each node that can apply the `Relu` right after it as it writes (a
-    /// `RectifyingOperator` whose output only that `Relu` reads), the two. The pair runs as
-    /// one unless the unrectified output must be kept.
+    /// For each node that can apply the activation right after it as it writes (an
+    /// `ActivatingOperator` whose output only that activation reads: `FusedActivation.following`),
+    /// the fusion. The nodes run as one unless a value between them must be kept.
     private let fusions: [Fusion?]
 
     private struct Fusion {
-        let op: any RectifyingOperator
-        let relu: Node
+        let op: any ActivatingOperator
+        let activation: FusedActivation
+        /// The activation's nodes (one, or SiLU's Sigmoid and Mul); the last one's outputs are written.
+        let absorbed: [Node]
+        /// The values that the fused run never writes: the operator's output, SiLU's sigmoid.
+        let skipped: [ValueID]
     }
 
     public init(graph: Graph, threads: Int = 1) {
@@ -52,11 +56,11 @@ public final class Executor {
         self.lastUse = lastUse
         let nodes = graph.nodes
         fusions = nodes.indices.map { index in
-            let node = nodes[index]
-            guard let op = node.op as? any RectifyingOperator, node.outputs.count == 1, index + 1 < nodes.count,
-                  nodes[index + 1].op is Relu, nodes[index + 1].inputs == [node.outputs[0]],
-                  lastUse[node.outputs[0].index] == index + 1, !graph.outputs.contains(node.outputs[0]) else { return nil }
-            return Fusion(op: op, relu: nodes[index + 1])
+            guard let op = nodes[index].op as? any ActivatingOperator,
+                  let found = FusedActivation.following(index, in: graph, lastUse: lastUse) else { return nil }
+            let absorbed = Array(nodes[(index + 1)...(index + found.nodes)])
+            return Fusion(op: op, activation: found.activation, absorbed: absorbed,
+                          skipped: nodes[index].outputs + absorbed.dropLast().flatMap(\.outputs))
         }
     }
 
@@ -96,24 +100,25 @@ public final class Executor {
                 }
                 return value
             }
-            // The Relu after this node fused into it, unless the unrectified output is kept.
-            let fusion = fusions[index].flatMap { pinned.contains(node.outputs[0]) ? nil : $0 }
-            var outputs = (fusion?.relu ?? node).outputs.map(takeBuffer)
+            // The activation after this node fused into it, unless a value between them is kept.
+            let fusion = fusions[index].flatMap { $0.skipped.contains(where: pinned.contains) ? nil : $0 }
+            let written = fusion?.absorbed.last ?? node
+            var outputs = written.outputs.map(takeBuffer)
             do {
                 if let fusion {
-                    try fusion.op.forward(inputs, into: &outputs, workspace: workspace, rectified: true)
+                    try fusion.op.forward(inputs, into: &outputs, workspace: workspace, activation: fusion.activation)
                 } else {
                     try node.op.forward(inputs, into: &outputs, workspace: workspace)
                 }
             } catch let error as EngineError {
                 throw EngineError.graph("node '\(node.name)': \(error)")
             }
-            if fusion != nil {
-                shapes[node.outputs[0].index] = outputs[0].shape
+            if let fusion {
+                for id in fusion.skipped { shapes[id.index] = outputs[0].shape }
                 release(node.inputs, at: index, pinned: pinned)
-                index += 1
+                index += fusion.absorbed.count
             }
-            record(outputs, of: fusion?.relu ?? node, at: index, pinned: pinned)
+            record(outputs, of: written, at: index, pinned: pinned)
             index += 1
         }
         var result: [ValueID: Tensor] = [:]

@@ -72,12 +72,13 @@ public protocol Operator: Sendable {
     ) throws -> [Tensor]
 }
 
-/// An operator that can apply `Relu` to its output as it writes it. The executor runs it so
-/// in place of the pair when nothing else reads (or keeps) the unrectified output, sparing a
-/// pass over the tensor and the tensor itself.
-public protocol RectifyingOperator: Operator {
-    /// `forward`, with `max(y, 0)` written in place of each output value `y` when `rectified`.
-    func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace, rectified: Bool) throws
+/// An operator that can apply an activation to its output as it writes it (`FusedActivation`).
+/// The executor runs it so in place of the operator and its activation when nothing else
+/// reads (or keeps) the output before the activation, sparing a pass over the tensor and the
+/// tensor itself.
+public protocol ActivatingOperator: Operator {
+    /// `forward`, with `activation` (when not nil) applied to each output value as it is written.
+    func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace, activation: FusedActivation?) throws
 }
 
 extension Operator {

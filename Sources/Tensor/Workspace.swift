@@ -25,6 +25,8 @@ public final class Workspace {
         case winogradInput
         /// Winograd's transform-domain products `M [36][Cout][T]` of the same chunk.
         case winogradProducts
+        /// Depthwise convolution's zero-padded input (or input-gradient) planes, one per thread.
+        case depthwisePlanes
         /// LRN's per-image denominators `D = bias + α/size · Σ x²` (forward and backward).
         case lrnDenominators
         /// LRN's backward `D^(−β)`, per image.

@@ -25,6 +25,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests that may wait for a worker; beyond, 503 with Retry-After.")
     var queue = 16
 
+    @Option(name: .customLong("batch-size"),
+            help: "Explanation requests for the same model, method and layer explained in one pass (TorchServe's batch_size; 1: no batching).")
+    var batchSize = 1
+
+    @Option(name: .customLong("max-batch-delay"),
+            help: "Milliseconds a batch may wait to fill after its first request arrived (TorchServe's max_batch_delay; 0: only requests already queued).")
+    var maxBatchDelay = 5.0
+
     @Option(help: "Seconds from a request's arrival to its answer; later requests are answered 503.")
     var timeout = 60.0
 
@@ -68,6 +76,16 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("protect-all"), help: "With --api-key-file, require a key on every endpoint (health, readiness and metrics included).")
     var protectAll = false
 
+    @Option(name: .customLong("fetch-allow"), parsing: .upToNextOption,
+            help: "Hosts (HOST or HOST:PORT, port 80 if not given) the Label Studio backend may fetch task images from; a name must resolve to public addresses unless the address itself is listed.")
+    var fetchAllow: [String] = []
+
+    @Option(name: .customLong("label-studio-url"), help: "Label Studio's http://host:port, for task images given as /data/… paths (default: $LABEL_STUDIO_URL).")
+    var labelStudioURL: String?
+
+    @Option(name: .customLong("label-studio-token"), help: "Label Studio's access token, sent as Authorization: Token … when fetching task images (default: $LABEL_STUDIO_API_KEY).")
+    var labelStudioToken: String?
+
     func validate() throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -77,6 +95,8 @@ struct Serve: AsyncParsableCommand {
             print("warning: \(workers) workers x \(threads) threads exceeds the \(cores) cores; expect contention", to: &standardError)
         }
         guard (0...100_000).contains(queue) else { throw ValidationError("--queue must be 0...100000") }
+        guard (1...64).contains(batchSize) else { throw ValidationError("--batch-size must be 1...64") }
+        guard maxBatchDelay >= 0 && maxBatchDelay <= 10_000 else { throw ValidationError("--max-batch-delay must be in [0, 10000] milliseconds") }
         guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be in (0, 3600] seconds") }
         guard maxBodyMB > 0 && maxBodyMB <= 1024 else { throw ValidationError("--max-body-mb must be in (0, 1024]") }
         guard maxImageMegapixels > 0 && maxImageMegapixels <= 500 else { throw ValidationError("--max-image-megapixels must be in (0, 500]") }
@@ -88,6 +108,9 @@ struct Serve: AsyncParsableCommand {
         if let drainGrace, !(drainGrace >= 0 && drainGrace <= 7200) { throw ValidationError("--drain-grace must be in [0, 7200] seconds") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         if protectAll && apiKeyFile == nil { throw ValidationError("--protect-all needs --api-key-file") }
+        for entry in fetchAllow {
+            do { _ = try FetchPolicy.Entry(entry) } catch { throw ValidationError("--fetch-allow \(entry): \(error)") }
+        }
     }
 
     func run() async throws {
@@ -95,9 +118,11 @@ struct Serve: AsyncParsableCommand {
         var settings = ServiceConfiguration(workers: workers, threadsPerWorker: threads)
         settings.modelsDirectory = modelsDirectory
         settings.queueCapacity = queue
+        settings.batching = .init(size: batchSize, maxDelay: .microseconds(Int(maxBatchDelay * 1000)))
         settings.timeout = .milliseconds(Int(timeout * 1000))
         settings.maxImagePixels = Int(maxImageMegapixels * 1_000_000)
         settings.protectAll = protectAll
+        settings.labelStudio = try labelStudioSettings()
         var reloadKeys: SignalObserver?
         if let apiKeyFile {
             let keys = try APIKeys(path: apiKeyFile)
@@ -131,7 +156,7 @@ struct Serve: AsyncParsableCommand {
             service.beginDrain()
             log("draining: /readyz answers 503 and new work is refused; the listener closes in \(announce) s, requests in flight get \(grace) s more")
         }
-        log("listening on \(http.tls == nil ? "http" : "https")://\(host):\(bound) (\(settings.workers) workers x \(settings.threadsPerWorker) threads, queue \(queue))")
+        log("listening on \(http.tls == nil ? "http" : "https")://\(host):\(bound) (\(settings.workers) workers x \(settings.threadsPerWorker) threads, queue \(queue), batch \(batchSize))")
 
         // Models load after the socket is open: /healthz answers at once, /readyz once loaded.
         Thread.detachNewThread {
@@ -155,6 +180,20 @@ struct Serve: AsyncParsableCommand {
         // running has no one left to answer, so the process exits without waiting
         // for it (a job past its deadline could otherwise hold the exit for minutes).
         log("stopped")
+    }
+}
+
+extension Serve {
+    /// The Label Studio backend's fetching, from the flags or Label Studio's environment variables.
+    func labelStudioSettings() throws -> LabelStudioBackendSettings {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = LabelStudioBackendSettings()
+        settings.baseURL = labelStudioURL ?? environment["LABEL_STUDIO_URL"]
+        settings.fetch = FetchPolicy(allowed: try fetchAllow.map { try FetchPolicy.Entry($0) })
+        if let token = labelStudioToken ?? environment["LABEL_STUDIO_API_KEY"], !token.isEmpty {
+            settings.fetch.authorization = "Token \(token)"
+        }
+        return settings
     }
 }
 

@@ -44,7 +44,7 @@ import Testing
 
     @Test func inputGradientMatchesFiniteDifferences() throws {
         var random = TestRandom(seed: 81)
-        for (window, group, x, w) in try configurations() {
+        for (window, group, x, w) in try configurations() + GroupedConvTests().configurations() {
             let op = Conv(window: window, group: group)
             let inputs: [Tensor?] = [random.tensor(x), random.tensor(w), random.tensor([w[0]])]
             try expectGradientMatchesFiniteDifferences(op, inputs, wrt: [0])

@@ -41,6 +41,7 @@ def with_models(spec: dict, models: list[str]) -> dict:
     for form in ("ExplainForm", "PredictForm"):
         spec["components"]["schemas"][form]["properties"]["model"] = model
     spec["paths"]["/models/{name}"]["get"]["parameters"][0]["schema"] = model
+    spec["components"]["parameters"]["kserveModelName"]["schema"] = model  # the /v1 and /v2 routes
     return spec
 
 

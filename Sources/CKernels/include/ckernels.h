@@ -4,6 +4,19 @@
  * build an AVX2/FMA version beside the baseline one and pick it at each call (vectorized.h). */
 #include <stddef.h>
 
+/* An activation fused into the operator before it (Conv): Relu, Clip to [lo, hi], HardSwish,
+ * or SiLU (Sigmoid and Mul); see activation.h. Kernels take NULL for none. */
+typedef enum { FUSED_RELU, FUSED_CLIP, FUSED_HARD_SWISH, FUSED_SILU } fused_activation_kind;
+typedef struct {
+    fused_activation_kind kind;
+    float lo, hi;
+} fused_activation;
+
+/* y[o][i] = f(y[o][i] + bias[o % channels]) for the planes o in [plane_begin, plane_end) of
+ * `plane` floats each, f the activation (none when NULL; no bias when bias is NULL). */
+void bias_activation(float *y, int channels, size_t plane, int plane_begin, int plane_end, const float *bias,
+                     const fused_activation *activation);
+
 /* Winograd F(4x4, 3x3), the tile transforms around the per-position matrix products (see
  * Winograd.swift). A "tile row" is one row of 4x4 output tiles of one image; tile rows are
  * numbered across images, r = image * tile_rows + row. A chunk is the tile rows
@@ -20,13 +33,14 @@ void winograd_input_tiles(const float *x, int channels, int height, int width, i
                           int channel_begin, int channel_end, float *v, float *scratch);
 size_t winograd_input_scratch(int tile_columns);
 
-/* y[image][c][4 row + p][4 column + q] = (A^T M A)[p][q] + bias[c] (bias may be NULL), or its
- * positive part when rectify is non-zero, for the 4x4 output tile of each chunk tile, clipped
+/* y[image][c][4 row + p][4 column + q] = f((A^T M A)[p][q] + bias[c]) (bias may be NULL; f the
+ * activation, none when NULL), for the 4x4 output tile of each chunk tile, clipped
  * to out_height x out_width, for the channels [channel_begin, channel_end). M is [36][channels][tiles]; y is [images][channels][out_height][out_width].
  * scratch holds winograd_output_scratch(tile_columns) floats. */
 void winograd_output_tiles(const float *m, int channels, int out_height, int out_width,
                            int tile_rows, int tile_columns, int row_begin, int row_end,
-                           int channel_begin, int channel_end, const float *bias, int rectify, float *y, float *scratch);
+                           int channel_begin, int channel_end, const float *bias, const fused_activation *activation,
+                           float *y, float *scratch);
 size_t winograd_output_scratch(int tile_columns);
 
 /* u[t * stride] = (G g G^T)[t] for a 3x3 kernel g (row-major), t < 36. */
@@ -40,5 +54,43 @@ int winograd_flipped_position(int t);
  * and a NaN or infinity in another row does not reach c. With beta == 0, c is only written. */
 void sparse_vector_matrix(const float *a, size_t a_stride, const int *rows, int count, const float *b, size_t ldb,
                           int n, float alpha, float beta, float *c);
+
+/* Depthwise convolution: one input channel per group, `multiplier` output channels per input
+ * channel (output channel m reads input channel m / multiplier), with the geometry below. */
+typedef struct {
+    int in_height, in_width, out_height, out_width;
+    int kernel_height, kernel_width, stride_height, stride_width;
+    int dilation_height, dilation_width, pad_top, pad_left;
+} depthwise_geometry;
+
+/* The zero-padded copy of one input plane that the kernels read or write: rows
+ * [-pad_top, padded_height - pad_top) and columns [-pad_left, padded_width - pad_left) of the
+ * plane, those the taps reach, padded_height = (out_height - 1) stride_height +
+ * (kernel_height - 1) dilation_height + 1 (likewise the width). Size in floats. */
+size_t depthwise_padded_size(const depthwise_geometry *g);
+/* The scratch the kernels below need: the padded plane and out_height padded rows. */
+size_t depthwise_scratch_size(const depthwise_geometry *g);
+int depthwise_padded_height(const depthwise_geometry *g);
+int depthwise_padded_width(const depthwise_geometry *g);
+
+/* For the output planes o in [plane_begin, plane_end) of y [images][in_channels * multiplier]
+ * [out_height][out_width], o = image * in_channels * multiplier + m:
+ * y[o][i][j] = bias[m] + sum_{p,q} w[m][p][q] x[image][m / multiplier][i sH + p dH - pad_top][j sW + q dW - pad_left]
+ * (bias may be NULL; x reads zero outside the image), then the activation (none when NULL).
+ * w is [in_channels * multiplier][kernel_height][kernel_width]; scratch holds
+ * depthwise_scratch_size(g) floats. */
+void depthwise_forward(const float *x, const float *w, const float *bias, int in_channels, int multiplier,
+                       int plane_begin, int plane_end, const depthwise_geometry *g,
+                       const fused_activation *activation, float *y,
+                       float *scratch);
+
+/* The input gradient of depthwise_forward: for the input planes s in [plane_begin, plane_end)
+ * of dx [images][in_channels][in_height][in_width], s = image * in_channels + c,
+ * dx[s][a][b] = sum over m = c multiplier + r (r < multiplier) and the taps (i, j, p, q) that
+ * read x[s][a][b] of w[m][p][q] dy[image][m][i][j]. dx is written, not accumulated onto.
+ * scratch holds depthwise_scratch_size(g) floats. */
+void depthwise_input_gradient(const float *dy, const float *w, int in_channels, int multiplier,
+                              int plane_begin, int plane_end, const depthwise_geometry *g, float *dx,
+                              float *scratch);
 
 #endif

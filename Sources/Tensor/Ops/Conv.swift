@@ -1,16 +1,23 @@
+import CKernels
+
 /// 2-D (or 1-D) convolution, ONNX `Conv`, NCHW, grouped, with an optional bias.
 ///
 /// Inputs: `X [N, C, H, W]`, `W [M, C/group, kH, kW]`, optional `B [M]`. Output `[N, M, H', W']`:
 /// `Y[n, m, i, j] = B[m] + Σ_{c, p, q} W[m, c, p, q] · X[n, g·C/group + c, i·sH + p·dH − padT, j·sW + q·dW − padL]`
 /// where `g = m / (M / group)`.
 ///
-/// Forward: Winograd F(4x4, 3x3) for 3x3, stride-1, undilated, ungrouped kernels whose
-/// weights are constant (`preparing(weights:)`), with at least
-/// `WinogradKernel.minimumInputChannels` input channels and at least
-/// `WinogradKernel.minimumOutputPixels` output pixels; otherwise im2col, then one GEMM per group and
-/// image. VJP with respect to `X`: the same Winograd path with the flipped kernel, or
-/// `dCol = Wᵀ · dY` then col2im.
-public struct Conv: RectifyingOperator {
+/// Forward, by the first path that applies:
+/// - Winograd F(4x4, 3x3) for 3x3, stride-1, undilated, ungrouped kernels whose weights are
+///   constant (`preparing(weights:)`), with at least `WinogradKernel.minimumInputChannels` input
+///   channels and at least `WinogradKernel.minimumOutputPixels` output pixels;
+/// - depthwise (one input channel per group, `Depthwise`), plane by plane in C;
+/// - otherwise im2col of the whole image (none for a 1x1, stride-1, unpadded kernel: the image
+///   is its own column matrix), then one GEMM per group and image, the groups split among
+///   threads when there are many (`Plan.eachGroup`).
+///
+/// VJP with respect to `X`: the same Winograd path with the flipped kernel, the depthwise
+/// kernel's adjoint, or `dCol_g = W_gᵀ · dY_g` then col2im.
+public struct Conv: ActivatingOperator {
     public var window: Window
     public var group: Int
     /// The constant weights' Winograd transform, made at the first run that uses it.
@@ -48,8 +55,9 @@ public struct Conv: RectifyingOperator {
         let geometry: WindowGeometry
         var cPerGroup: Int
         var mPerGroup: Int
+        var kernelArea: Int { geometry.kernelH * geometry.kernelW }
         /// Rows of the column matrix per group: `C/group · kH · kW`.
-        var k: Int { cPerGroup * geometry.kernelH * geometry.kernelW }
+        var k: Int { cPerGroup * kernelArea }
         var outPlane: Int { geometry.outH * geometry.outW }
         var inPlane: Int { geometry.inH * geometry.inW }
         /// The Winograd kernel, when it applies: 3x3, stride 1, no dilation, at most 2 cells of
@@ -62,6 +70,20 @@ public struct Conv: RectifyingOperator {
                   g.strideH == 1, g.strideW == 1, g.dilationH == 1, g.dilationW == 1,
                   g.padTop <= 2, g.padLeft <= 2, g.outH * g.outW >= lazy.minimumOutputPixels else { return nil }
             return lazy.kernel
+        }
+        /// Runs `body(g, gemmWorkspace)` for every group `g`: with many groups (ResNeXt's 32,
+        /// RegNet's), or as many as the threads evenly share, the groups are split among the
+        /// threads and each product runs on one (`gemmWorkspace` nil); otherwise one group after
+        /// the other, each product threaded.
+        func eachGroup(_ group: Int, workspace: Workspace, _ body: (Int, Workspace?) -> Void) {
+            let threads = workspace.threads
+            guard threads > 1, group > 1, group % threads == 0 || group >= 4 * threads else {
+                for g in 0..<group { body(g, workspace) }
+                return
+            }
+            workspace.parallelChunks(group) { groups in
+                for g in groups { body(g, nil) }
+            }
         }
         /// A 1x1, stride-1, unpadded kernel needs no unfolding: the image is its own column matrix.
         var isPointwise: Bool {
@@ -89,10 +111,12 @@ public struct Conv: RectifyingOperator {
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
-        try forward(inputs, into: &outputs, workspace: workspace, rectified: false)
+        try forward(inputs, into: &outputs, workspace: workspace, activation: nil)
     }
 
-    public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace, rectified: Bool) throws {
+    public func forward(
+        _ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace, activation: FusedActivation?
+    ) throws {
         let x = try inputs.required(0, of: opType), w = try inputs.required(1, of: opType)
         let bias = inputs.optional(2)
         let p = try plan(x: x.shape, w: w.shape)
@@ -108,37 +132,61 @@ public struct Conv: RectifyingOperator {
                         Winograd.convolve(xp.baseAddress!, images: p.n, height: g.inH, width: g.inW,
                                           padTop: g.padTop, padLeft: g.padLeft, outHeight: g.outH, outWidth: g.outW,
                                           kernel: kernel, transposed: false, bias: bias == nil ? nil : bp.baseAddress,
-                                          rectified: rectified, into: yp.baseAddress!, workspace: workspace)
+                                          activation: activation, into: yp.baseAddress!, workspace: workspace)
                     }
                 }
             }
             return
         }
-        let col = p.isPointwise ? nil : workspace.scratch(.convColumns, count: p.k * p.outPlane)
+        if Depthwise.applies(to: p, group: group) {
+            x.floats.withUnsafeBufferPointer { xp in
+                w.floats.withUnsafeBufferPointer { wp in
+                    outputs[0].floats.withUnsafeMutableBufferPointer { yp in
+                        (bias?.floats ?? []).withUnsafeBufferPointer { bp in
+                            Depthwise.forward(xp.baseAddress!, weights: wp.baseAddress!, bias: bias == nil ? nil : bp.baseAddress,
+                                              p, activation: activation, into: yp.baseAddress!, workspace: workspace)
+                        }
+                    }
+                }
+            }
+            return
+        }
+        // One column matrix for all groups: group g's rows are the block [g·k, (g+1)·k).
+        let col = p.isPointwise ? nil : workspace.scratch(.convColumns, count: p.c * p.kernelArea * p.outPlane)
         x.floats.withUnsafeBufferPointer { xp in
             w.floats.withUnsafeBufferPointer { wp in
                 outputs[0].floats.withUnsafeMutableBufferPointer { yp in
                     for n in 0..<p.n {
-                        for g in 0..<group {
-                            let image = xp.baseAddress! + (n * p.c + g * p.cPerGroup) * p.inPlane
-                            let columns: UnsafePointer<Float>
-                            if let col {
-                                Im2Col.unfold(image, channels: p.cPerGroup, p.geometry, into: col.baseAddress!, workspace: workspace)
-                                columns = UnsafePointer(col.baseAddress!)
-                            } else {
-                                columns = image
-                            }
-                            let y = yp.baseAddress! + (n * p.m + g * p.mPerGroup) * p.outPlane
+                        let image = xp.baseAddress! + n * p.c * p.inPlane
+                        let columns: UnsafePointer<Float>
+                        if let col {
+                            Im2Col.unfold(image, channels: p.c, p.geometry, into: col.baseAddress!, workspace: workspace)
+                            columns = UnsafePointer(col.baseAddress!)
+                        } else {
+                            columns = image
+                        }
+                        let y = yp.baseAddress! + n * p.m * p.outPlane
+                        p.eachGroup(group, workspace: workspace) { g, gemmWorkspace in
                             BLAS.gemm(m: p.mPerGroup, n: p.outPlane, k: p.k,
                                       a: wp.baseAddress! + g * p.mPerGroup * p.k, lda: p.k,
-                                      b: columns, ldb: p.outPlane, c: y, ldc: p.outPlane, workspace: workspace)
+                                      b: columns + g * p.k * p.outPlane, ldb: p.outPlane,
+                                      c: y + g * p.mPerGroup * p.outPlane, ldc: p.outPlane, workspace: gemmWorkspace)
                         }
                     }
                 }
             }
         }
-        if bias != nil || rectified {
-            Self.addBias(to: &outputs[0], bias: bias?.floats, rectified: rectified, channels: p.m, plane: p.outPlane)
+        if bias != nil || activation != nil {
+            outputs[0].floats.withUnsafeMutableBufferPointer { yp in
+                (bias?.floats ?? []).withUnsafeBufferPointer { bp in
+                    withKernelActivation(activation) { a in
+                        workspace.parallelChunks(p.n * p.m) { planes in
+                            bias_activation(yp.baseAddress!, Int32(p.m), p.outPlane, Int32(planes.lowerBound), Int32(planes.upperBound),
+                                            bias == nil ? nil : bp.baseAddress, a)
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -157,54 +205,45 @@ public struct Conv: RectifyingOperator {
                 dx.floats.withUnsafeMutableBufferPointer { dxp in
                     Winograd.convolve(dyp.baseAddress!, images: replicas, height: g.outH, width: g.outW,
                                       padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, outHeight: g.inH, outWidth: g.inW,
-                                      kernel: kernel, transposed: true, bias: nil, rectified: false,
+                                      kernel: kernel, transposed: true, bias: nil, activation: nil,
                                       into: dxp.baseAddress!, workspace: workspace)
                 }
             }
             return [dx]
         }
-        let dcol = p.isPointwise ? nil : workspace.scratch(.convColumns, count: p.k * p.outPlane)
+        if Depthwise.applies(to: p, group: group) {
+            gradient.floats.withUnsafeBufferPointer { dyp in
+                w.floats.withUnsafeBufferPointer { wp in
+                    dx.floats.withUnsafeMutableBufferPointer { dxp in
+                        Depthwise.inputGradient(dyp.baseAddress!, replicas: replicas, weights: wp.baseAddress!, p,
+                                                into: dxp.baseAddress!, workspace: workspace)
+                    }
+                }
+            }
+            return [dx]
+        }
+        let dcol = p.isPointwise ? nil : workspace.scratch(.convColumns, count: p.c * p.kernelArea * p.outPlane)
         gradient.floats.withUnsafeBufferPointer { dyp in
             w.floats.withUnsafeBufferPointer { wp in
                 dx.floats.withUnsafeMutableBufferPointer { dxp in
                     for n in 0..<replicas {
-                        for g in 0..<group {
-                            let dy = dyp.baseAddress! + (n * p.m + g * p.mPerGroup) * p.outPlane
-                            let dImage = dxp.baseAddress! + (n * p.c + g * p.cPerGroup) * p.inPlane
-                            // dCol = W_gᵀ · dY_g, straight into dX when no unfolding was needed.
-                            let target = dcol?.baseAddress ?? dImage
+                        let dy = dyp.baseAddress! + n * p.m * p.outPlane
+                        let dImage = dxp.baseAddress! + n * p.c * p.inPlane
+                        // dCol_g = W_gᵀ · dY_g, straight into dX when no unfolding was needed.
+                        let target = dcol?.baseAddress ?? dImage
+                        p.eachGroup(group, workspace: workspace) { g, gemmWorkspace in
                             BLAS.gemm(transA: true, m: p.k, n: p.outPlane, k: p.mPerGroup,
                                       a: wp.baseAddress! + g * p.mPerGroup * p.k, lda: p.k,
-                                      b: dy, ldb: p.outPlane, c: target, ldc: p.outPlane, workspace: workspace)
-                            if let dcol {
-                                Im2Col.fold(dcol.baseAddress!, channels: p.cPerGroup, p.geometry, into: dImage, workspace: workspace)
-                            }
+                                      b: dy + g * p.mPerGroup * p.outPlane, ldb: p.outPlane,
+                                      c: target + g * p.k * p.outPlane, ldc: p.outPlane, workspace: gemmWorkspace)
+                        }
+                        if let dcol {
+                            Im2Col.fold(dcol.baseAddress!, channels: p.c, p.geometry, into: dImage, workspace: workspace)
                         }
                     }
                 }
             }
         }
         return [dx]
-    }
-}
-
-extension Conv {
-    /// Adds `bias[c]` (when given) to every element of channel `c` of an `[N, C, plane]` tensor,
-    /// then takes the positive part when `rectified`: the im2col path's epilogue.
-    static func addBias(to y: inout Tensor, bias: [Float]?, rectified: Bool, channels: Int, plane: Int) {
-        y.floats.withUnsafeMutableBufferPointer { yp in
-            let images = yp.count / (channels * plane)
-            for n in 0..<images {
-                for c in 0..<channels {
-                    let b = bias?[c] ?? 0
-                    let row = yp.baseAddress! + (n * channels + c) * plane
-                    if rectified {
-                        for i in 0..<plane { row[i] = max(row[i] + b, 0) }
-                    } else {
-                        for i in 0..<plane { row[i] += b }
-                    }
-                }
-            }
-        }
     }
 }

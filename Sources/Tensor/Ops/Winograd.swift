@@ -23,12 +23,12 @@ enum Winograd {
     /// channels, `y` gets `kernel.outChannels`) or its input gradient (`transposed == true`:
     /// `x` is `dY` with `outChannels` channels, `y` is `dX` with `inChannels`), where
     /// `y[n, o, i, j] = bias[o] + Σ_c Σ_{p,q<3} x[n, c, i + p − padTop, j + q − padLeft] · k[o, c, p, q]`
-    /// and `k` is the kernel (or its flipped transpose), taps outside `x` being zero; with
-    /// `rectified`, `max(y, 0)`.
+    /// and `k` is the kernel (or its flipped transpose), taps outside `x` being zero, then
+    /// `activation` (when not nil).
     static func convolve(
         _ x: UnsafePointer<Float>, images: Int, height: Int, width: Int,
         padTop: Int, padLeft: Int, outHeight: Int, outWidth: Int,
-        kernel: WinogradKernel, transposed: Bool, bias: UnsafePointer<Float>?, rectified: Bool,
+        kernel: WinogradKernel, transposed: Bool, bias: UnsafePointer<Float>?, activation: FusedActivation?,
         into y: UnsafeMutablePointer<Float>, workspace: Workspace
     ) {
         let inChannels = transposed ? kernel.outChannels : kernel.inChannels
@@ -60,13 +60,15 @@ enum Winograd {
                               c: m + t * outChannels * tiles, ldc: tiles)
                 }
             }
-            // Y tile = Aᵀ M A (+ bias, rectified).
-            workspace.parallelChunks(outChannels) { channels in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: winograd_output_scratch(Int32(tileColumns))) { scratch in
-                    winograd_output_tiles(m, Int32(outChannels), Int32(outHeight), Int32(outWidth),
-                                          Int32(tileRows), Int32(tileColumns), Int32(rowBegin), Int32(rowEnd),
-                                          Int32(channels.lowerBound), Int32(channels.upperBound), bias, rectified ? 1 : 0,
-                                          y, scratch.baseAddress!)
+            // Y tile = Aᵀ M A (+ bias, then the activation).
+            withKernelActivation(activation) { a in
+                workspace.parallelChunks(outChannels) { channels in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: winograd_output_scratch(Int32(tileColumns))) { scratch in
+                        winograd_output_tiles(m, Int32(outChannels), Int32(outHeight), Int32(outWidth),
+                                              Int32(tileRows), Int32(tileColumns), Int32(rowBegin), Int32(rowEnd),
+                                              Int32(channels.lowerBound), Int32(channels.upperBound), bias, a,
+                                              y, scratch.baseAddress!)
+                    }
                 }
             }
             rowBegin = rowEnd

@@ -1,0 +1,105 @@
+import Foundation
+
+/// A JSON value of unknown shape, as KServe's protocols send them: tensors whose nesting
+/// follows a shape given beside them, and `parameters` whose values may be strings, numbers
+/// or booleans. Decoded by `JSONDecoder` (whose nesting limit bounds the recursion).
+enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    /// Values a KServe request may hold: a few parameters and at most 16 images (up to 64
+    /// classes and 16 layers) need far fewer. Checked before decoding, because a decoded value
+    /// takes many times the bytes of its text (`[0,0,...]`: 2 bytes each).
+    static let maxValues = 1024
+    /// Nesting a KServe request may have (tensor data nested as its shape: a few levels).
+    static let maxDepth = 32
+
+    /// Parses a JSON text of at most ``maxValues`` values nested at most ``maxDepth`` deep;
+    /// `what` names the text in the error (e.g. "the request body").
+    static func parse(_ bytes: some Collection<UInt8>, what: String) throws -> JSONValue {
+        try checkSize(bytes, what: what)
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw ServiceError(.badRequest, "bad_request", "\(what) is not valid JSON")
+        }
+    }
+
+    /// Counts the values (one, plus one per comma and per array or object) and the nesting
+    /// of a JSON text outside its strings, and refuses it past the limits.
+    private static func checkSize(_ bytes: some Collection<UInt8>, what: String) throws {
+        var inString = false, escaped = false
+        var depth = 0, values = 1
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                values += 1
+                guard depth <= maxDepth else {
+                    throw ServiceError(.badRequest, "bad_request", "\(what) nests arrays and objects more than \(maxDepth) deep")
+                }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            case UInt8(ascii: ","): values += 1
+            default: break
+            }
+            guard values <= maxValues else {
+                throw ServiceError(.badRequest, "bad_request", "\(what) holds more than \(maxValues) JSON values; send at most 16 images and a few parameters")
+            }
+        }
+    }
+
+    /// The JSON type's name, for messages.
+    var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    /// The value as an integer, when it is a number without a fraction within `Int`'s range.
+    var integer: Int? {
+        guard case let .number(value) = self, value.rounded() == value, abs(value) < 0x1p62 else { return nil }
+        return Int(value)
+    }
+
+    /// A parameter value as the text a query parameter would carry: strings as they are,
+    /// integers without a fraction, booleans as `true`/`false`; `nil` for null, arrays and objects.
+    var parameterText: String? {
+        switch self {
+        case let .string(text): text
+        case let .bool(flag): flag ? "true" : "false"
+        case let .number(value): integer.map(String.init) ?? String(value)
+        case .null, .array, .object: nil
+        }
+    }
+}

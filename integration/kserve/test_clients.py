@@ -1,0 +1,157 @@
+"""KServe's own Python client (`kserve.InferenceRESTClient`, V1 and V2) and NVIDIA's
+`tritonclient.http` (V2, in its default binary mode) against the running server
+(GRADCAM_URL): what they get back equals what `POST /predict` and `POST /gradcam?format=json`
+answer for the same images."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import pathlib
+import urllib.parse
+
+import numpy as np
+import pytest
+import requests
+import tritonclient.http as triton
+from kserve import InferenceRESTClient, InferInput, InferRequest, RESTConfig
+from kserve.protocol.infer_type import RequestedOutput
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "tools" / "shapes" / "samples" / "images"
+MODEL = "shapes-vgg"
+IMAGES = [(SAMPLES / name).read_bytes() for name in ("star_circle.jpg", "triangle_circle.jpg")]
+
+
+def predicted(base_url: str, image: bytes, top: int = 5) -> dict:
+    reply = requests.post(f"{base_url}/predict", params={"model": MODEL, "top": top}, files={"image": image}, timeout=60)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def explained(base_url: str, image: bytes, **parameters: str) -> dict:
+    reply = requests.post(f"{base_url}/gradcam", params={"model": MODEL, "format": "json", **parameters},
+                          files={"image": image}, timeout=60)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def every_score(document: dict, classes: int) -> list[float]:
+    scores = [0.0] * classes
+    for p in document["predictions"]:
+        scores[p["class"]] = p["score"]
+    return scores
+
+
+def kserve_client(protocol: str) -> InferenceRESTClient:
+    return InferenceRESTClient(RESTConfig(protocol=protocol, timeout=120))
+
+
+def test_kserve_v1_model_ready_predict_and_explain(base_url: str) -> None:
+    instances = [{"image": {"b64": base64.b64encode(image).decode()}} for image in IMAGES]
+
+    async def run():
+        client = kserve_client("v1")
+        try:
+            ready = await client.is_model_ready(base_url, MODEL)
+            predictions = await client.infer(base_url, {"instances": instances, "parameters": {"top": 3}}, model_name=MODEL)
+            explanations = await client.explain(base_url, MODEL, {"instances": instances, "parameters": {"class": ["circle", 0], "method": "layercam"}})
+            return ready, predictions, explanations
+        finally:
+            await client.close()
+
+    ready, predictions, explanations = asyncio.run(run())
+    assert ready is True
+    assert predictions == {"predictions": [predicted(base_url, image, top=3) for image in IMAGES]}
+    expected = [explained(base_url, image, **{"class": "circle,0", "method": "layercam"}) for image in IMAGES]
+    assert explanations == {"explanations": expected}
+    assert [e["class"] for e in expected[0]["explanations"]][1] == 0
+    assert expected[0]["explanations"][0]["label"] == "circle"
+
+
+def test_kserve_v1_errors_reach_the_client(base_url: str) -> None:
+    import httpx
+
+    async def run():
+        client = kserve_client("v1")
+        try:
+            await client.infer(base_url, {"instances": [{"image": {"b64": "not base64!"}}]}, model_name=MODEL)
+        finally:
+            await client.close()
+
+    with pytest.raises(httpx.HTTPStatusError) as raised:
+        asyncio.run(run())
+    assert raised.value.response.status_code == 400
+    assert "instance 0's \"b64\" is not standard base64" in str(raised.value)
+
+
+def test_kserve_v2_health_and_infer_in_binary_and_json(base_url: str) -> None:
+    classes = requests.get(f"{base_url}/models/{MODEL}", timeout=30).json()["classes"]
+
+    async def run():
+        client = kserve_client("v2")
+        try:
+            health = (await client.is_server_live(base_url), await client.is_server_ready(base_url),
+                      await client.is_model_ready(base_url, MODEL))
+            binary = InferInput(name="image", shape=[len(IMAGES)], datatype="BYTES")
+            binary.set_data_from_numpy(np.array(IMAGES, dtype=np.object_), binary_data=True)
+            request = InferRequest(model_name=MODEL, infer_inputs=[binary], parameters={"class": "circle"},
+                                   request_outputs=[RequestedOutput("probabilities", {"binary_data": True}),
+                                                    RequestedOutput("heatmap"), RequestedOutput("top_class")])
+            first = await client.infer(base_url, request, model_name=MODEL)
+            as_json = InferInput(name="image", shape=[len(IMAGES)], datatype="BYTES",
+                                 data=[base64.b64encode(image).decode() for image in IMAGES])
+            second = await client.infer(base_url, InferRequest(model_name=MODEL, infer_inputs=[as_json],
+                                                               request_outputs=[RequestedOutput("top_class")]),
+                                        model_name=MODEL)
+            return health, first, second
+        finally:
+            await client.close()
+
+    health, first, second = asyncio.run(run())
+    assert health == (True, True, True)
+    outputs = {o.name: o for o in first.outputs}
+    assert list(outputs) == ["probabilities", "heatmap", "top_class"]
+    probabilities = outputs["probabilities"].as_numpy()
+    assert probabilities.dtype == np.float32 and probabilities.shape == (len(IMAGES), classes)
+    expected = [predicted(base_url, image, top=classes) for image in IMAGES]
+    assert probabilities.tolist() == [np.float32(every_score(e, classes)).tolist() for e in expected]
+    assert outputs["top_class"].as_numpy().tolist() == [e["predictions"][0]["class"] for e in expected]
+    maps = [explained(base_url, image, **{"class": "circle"})["explanations"][0]["map"] for image in IMAGES]
+    heatmap = outputs["heatmap"].as_numpy()
+    assert heatmap.shape == (len(IMAGES), maps[0]["height"], maps[0]["width"])
+    assert heatmap.reshape(len(IMAGES), -1).astype(np.float32).tolist() == [np.float32(m["data"]).tolist() for m in maps]
+    assert [o.name for o in second.outputs] == ["top_class"]
+    assert second.outputs[0].as_numpy().tolist() == [e["predictions"][0]["class"] for e in expected]
+
+
+def test_tritonclient_infers_in_its_default_binary_mode(base_url: str) -> None:
+    url = urllib.parse.urlsplit(base_url).netloc
+    client = triton.InferenceServerClient(url=url, connection_timeout=120, network_timeout=120)
+    try:
+        assert client.is_server_live() and client.is_server_ready() and client.is_model_ready(MODEL)
+        metadata = client.get_model_metadata(MODEL)
+        assert [i["name"] for i in metadata["inputs"]] == ["image"]
+        assert [o["name"] for o in metadata["outputs"]] == ["probabilities", "top_class", "heatmap", "explanation"]
+        assert "binary_tensor_data" in client.get_server_metadata()["extensions"]
+        image = triton.InferInput("image", [len(IMAGES)], "BYTES")
+        image.set_data_from_numpy(np.array(IMAGES, dtype=np.object_))  # binary_data=True: tritonclient's default
+        result = client.infer(MODEL, [image], parameters={"class": "star", "method": "gradcam++", "top": 2})
+        # No outputs named: all of them, as binary data (tritonclient asks binary_data_output).
+        response = result.get_response()
+        assert [o["name"] for o in response["outputs"]] == ["probabilities", "top_class", "heatmap", "explanation"]
+        assert all("binary_data_size" in o.get("parameters", {}) for o in response["outputs"])
+        documents = [json.loads(element) for element in result.as_numpy("explanation")]
+        expected = [explained(base_url, image, **{"class": "star", "method": "gradcam++", "top": "2"}) for image in IMAGES]
+        assert documents == expected
+        heatmap = result.as_numpy("heatmap")
+        assert heatmap.reshape(len(IMAGES), -1).tolist() == [np.float32(d["explanations"][0]["map"]["data"]).tolist() for d in expected]
+        assert result.as_numpy("top_class").tolist() == [predicted(base_url, image)["predictions"][0]["class"] for image in IMAGES]
+
+        with pytest.raises(triton.InferenceServerException) as raised:
+            wrong = triton.InferInput("pixels", [1, 3, 4, 4], "FP32")
+            wrong.set_data_from_numpy(np.zeros((1, 3, 4, 4), dtype=np.float32))
+            client.infer(MODEL, [wrong])
+        assert 'the input must be named "image"' in str(raised.value)
+    finally:
+        client.close()
