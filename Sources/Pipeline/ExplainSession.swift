@@ -148,7 +148,7 @@ public final class ExplainSession {
     /// the same input. `renderSide` (when rendering) asks for the image to draw on: decoded
     /// again for a JPEG whose scale was reduced below what that side needs, then resized so
     /// that its longest side is at most `renderSide`.
-    private func prepare(
+    func prepare(
         _ bytes: [UInt8], model: LoadedModel, renderSide: Int?, timings: inout PipelineTimings
     ) throws -> (image: Image, original: ImageSize, input: Tensor) {
         var start = clock.now

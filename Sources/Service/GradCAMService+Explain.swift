@@ -90,7 +90,7 @@ extension GradCAMService {
         return response
     }
 
-    private func model(_ p: RequestParameters) throws -> LoadedModel {
+    func model(_ p: RequestParameters) throws -> LoadedModel {
         let registry = try models()
         guard let name = try p.single("model") else {
             throw ServiceError(.badRequest, "missing_parameter", "parameter 'model' is required; models: \(registry.models.map(\.name).joined(separator: ", "))")

@@ -126,10 +126,11 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         case "/healthz": return ("/healthz", only("GET") { .text("ok\n") })
         case "/readyz": return ("/readyz", only("GET") { try self.readiness() })
         case "/metrics": return ("/metrics", only("GET") { self.metricsPage() })
-        case "/openapi.yaml": return ("/openapi.yaml", only("GET") { self.page(OpenAPIDocument.yaml, type: "application/yaml") })
+        case "/openapi.yaml": return ("/openapi.yaml", only("GET") { self.page(OpenAPIDocument.yaml, type: "application/yaml; charset=utf-8") })
         case "/models": return ("/models", only("GET") { try self.modelList() })
         case "/gradcam": return ("/gradcam", only("POST") { try await self.explain(request) })
         case "/predict": return ("/predict", only("POST") { try await self.predict(request) })
+        case "/sanity": return ("/sanity", only("POST") { try await self.sanity(request) })
         default:
             if path.hasPrefix(Self.demoPageAssetPrefix) {
                 return ("/static/{file}", only("GET") { try self.demoPageFile(String(path.dropFirst(Self.demoPageAssetPrefix.count)), request) })

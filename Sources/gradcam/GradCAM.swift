@@ -6,5 +6,6 @@ struct GradCAM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradcam",
         abstract: "Explain CNN image classifiers with Grad-CAM heatmaps.",
-        subcommands: [Serve.self, ExplainCommand.self, Predict.self, BatchCommand.self, Layers.self, ModelsCommand.self, Bench.self])
+        subcommands: [Serve.self, ExplainCommand.self, Predict.self, BatchCommand.self, Layers.self, ModelsCommand.self, Bench.self,
+                      SanityCommand.self])
 }

@@ -107,7 +107,7 @@ import Testing
         try await withService(load: false) { _, port in
             let spec = try await get(port, "/openapi.yaml")
             #expect(spec.status == 200)
-            #expect(spec.header("Content-Type") == "application/yaml")
+            #expect(spec.header("Content-Type") == "application/yaml; charset=utf-8")
             #expect(spec.text.trimmingCharacters(in: .newlines) == Fixture.openAPI.trimmingCharacters(in: .newlines))
             let page = try await get(port, "/")
             #expect(page.status == 200)

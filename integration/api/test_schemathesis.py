@@ -27,7 +27,7 @@ CONFORMANCE = "not_a_server_error,status_code_conformance,content_type_conforman
 def served_spec(base_url: str) -> dict:
     reply = requests.get(f"{base_url}/openapi.yaml", timeout=30)
     assert reply.status_code == 200
-    assert reply.headers["Content-Type"] == "application/yaml"
+    assert reply.headers["Content-Type"] == "application/yaml; charset=utf-8"
     return yaml.safe_load(reply.text)
 
 

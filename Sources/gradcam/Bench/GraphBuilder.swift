@@ -5,11 +5,11 @@ import Tensor
 /// need no files.
 struct GraphBuilder {
     private(set) var graph = Graph()
-    private var random: SplitMix64
+    private var random: WeightGenerator
     private var counter = 0
 
     init(seed: UInt64 = 2024) {
-        random = SplitMix64(seed: seed)
+        random = WeightGenerator(seed: seed)
     }
 
     /// Adds the `[N, 3, H, W]` image input.
@@ -62,22 +62,9 @@ struct GraphBuilder {
     }
 }
 
-/// A small, fast, seeded generator (Steele et al.'s SplitMix64).
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension WeightGenerator {
     /// Uniform in (0, 1].
-    mutating func uniform() -> Float {
+    fileprivate mutating func uniform() -> Float {
         Float(next() >> 40 + 1) / Float(1 << 24)
     }
 }
