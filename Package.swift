@@ -114,6 +114,7 @@ if Context.environment["GRADCAM_FUZZ"] == "1" {
         ("FuzzONNX", ["ONNX"]),
         ("FuzzManifest", ["Models"]),
         ("FuzzKServe", ["Service", "HTTP"]),
+        ("FuzzFetch", ["HTTP"]),
     ]
     // Coverage feedback and AddressSanitizer on every Swift module of this package; internal
     // parsers (RequestParser, ChunkedDecoder) are reached with `@testable import`.

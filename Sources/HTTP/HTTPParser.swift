@@ -284,7 +284,7 @@ struct RequestParser {
         // (RFC 9110 §8.6).
         let values = lengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingHTTPWhitespace() } }
         guard let first = values.first, values.allSatisfy({ $0 == first }),
-              !first.isEmpty, first.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+              Syntax.isDigits(first.utf8) else {
             throw .badRequest("Invalid or conflicting Content-Length.")
         }
         guard first.utf8.count <= 18, let length = Int(first), length <= limits.maxBodyBytes else {

@@ -21,6 +21,12 @@ enum Syntax {
         byte == UInt8(ascii: "\t") || (byte >= 0x20 && byte != 0x7F)
     }
 
+    /// Whether `bytes` is a non-empty run of ASCII digits (a Content-Length, a status code):
+    /// `Int(_:)` alone would also take a sign.
+    static func isDigits(_ bytes: some Collection<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     /// Space or horizontal tab (`OWS`).
     static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")

@@ -308,7 +308,8 @@ struct ResponseHead {
     init(_ bytes: [UInt8]) throws(FetchError) {
         let lines = bytes.split(separator: UInt8(ascii: "\n")).map { $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0 }
         let parts = (lines.first ?? []).split(separator: UInt8(ascii: " "), maxSplits: 2).map { String(decoding: $0, as: UTF8.self) }
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3, let status = Int(parts[1]) else {
+        guard parts.count >= 2, parts[0].utf8.count == 8, parts[0].hasPrefix("HTTP/1."), Syntax.isDigits(parts[0].utf8.suffix(1)),
+              parts[1].utf8.count == 3, Syntax.isDigits(parts[1].utf8), let status = Int(parts[1]) else {
             throw .failed("the response does not start with an HTTP/1.x status line")
         }
         self.status = status
@@ -318,7 +319,7 @@ struct ResponseHead {
             let value = Syntax.decodeFieldValue(Syntax.trimmingWhitespace(line[(colon + 1)...]))
             switch name {
             case "content-length":
-                guard value.count <= 18, let n = Int(value), n >= 0, contentLength == nil || contentLength == n else {
+                guard value.utf8.count <= 18, Syntax.isDigits(value.utf8), let n = Int(value), contentLength == nil || contentLength == n else {
                     throw .failed("the response's Content-Length is not a number")
                 }
                 contentLength = n
