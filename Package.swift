@@ -115,6 +115,7 @@ if Context.environment["GRADCAM_FUZZ"] == "1" {
         ("FuzzManifest", ["Models"]),
         ("FuzzKServe", ["Service", "HTTP"]),
         ("FuzzFetch", ["HTTP"]),
+        ("FuzzLabelStudioConfig", ["Pipeline"]),
     ]
     // Coverage feedback and AddressSanitizer on every Swift module of this package; internal
     // parsers (RequestParser, ChunkedDecoder) are reached with `@testable import`.
