@@ -37,7 +37,9 @@ extension GradCAMService {
                                                                             model: model) { output in
                 var timings = output.timings
                 let start = ContinuousClock.now
-                let picture = options.method.isGuided ? output.guidedImages[0] : output.overlays[0]
+                guard let picture = output.pictures.first?.primary else {
+                    throw ExplainError.internalInconsistency("\(options.method.name) drew no picture")
+                }
                 let bytes = try picture.pngData()
                 timings.encode = .now - start
                 return ((bytes, output.document), timings)
@@ -63,7 +65,7 @@ extension GradCAMService {
     /// The explanation options a request's parameters ask for.
     static func options(_ p: RequestParameters) throws -> ExplainOptions {
         var options = ExplainOptions()
-        options.method = try p.choice("method", Method.allNames).flatMap(Method.init(rawValue:)) ?? .gradcam
+        options.method = try p.choice("method", Method.allNames).flatMap(Method.init(named:)) ?? .gradcam
         options.classes = p.list("class")
         options.layers = p.list("layer")
         options.alpha = try p.float("alpha", in: 0...1) ?? options.alpha

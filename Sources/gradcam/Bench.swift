@@ -49,7 +49,7 @@ struct Bench: ParsableCommand {
     var format: Predict.OutputFormat = .text
 
     func validate() throws {
-        for name in method where Method(rawValue: name) == nil {
+        for name in method where Method(named: name) == nil {
             throw ValidationError("unknown method '\(name)'; methods: \(Method.allNames.joined(separator: ", "))")
         }
         guard (1...1000).contains(runs), (0...100).contains(warmup) else { throw ValidationError("--runs 1...1000, --warmup 0...100") }
@@ -68,7 +68,7 @@ struct Bench: ParsableCommand {
             let forward = try measure { try session.predict(bytes, model: loaded, top: 5).1.forward }
             for name in method {
                 var options = ExplainOptions()
-                options.method = Method(rawValue: name)!
+                options.method = Method(named: name)!
                 options.classes = commaSeparated(classes)
                 options.layers = commaSeparated(layer.map { [$0] } ?? [])
                 options.dilate = dilate
@@ -77,7 +77,7 @@ struct Bench: ParsableCommand {
                     let output = try session.explain(bytes, model: loaded, options: options, render: true)
                     var timings = output.timings
                     let start = ContinuousClock.now
-                    _ = try (options.method.isGuided ? output.guidedImages[0] : output.overlays[0]).pngData()
+                    _ = try output.pictures.first?.primary?.pngData()
                     timings.encode = .now - start
                     if index >= warmup { stages.append(timings) }
                 }

@@ -57,7 +57,7 @@ struct ExplainCommand: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case png, json }
 
     func validate() throws {
-        guard Method(rawValue: method) != nil else {
+        guard Method(named: method) != nil else {
             throw ValidationError("unknown method '\(method)'; methods: \(Method.allNames.joined(separator: ", "))")
         }
         guard Colormap(name: colormap) != nil else {
@@ -68,7 +68,7 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         let loaded = try model.load()
         var options = ExplainOptions()
-        options.method = Method(rawValue: method)!
+        options.method = Method(named: method)!
         options.classes = commaSeparated(classes)
         options.layers = commaSeparated(layer.map { [$0] } ?? [])
         options.colormap = Colormap(name: colormap)!
@@ -90,22 +90,17 @@ struct ExplainCommand: ParsableCommand {
     private func writeImages(_ result: ExplainSession.Output) throws {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let classes = result.document.explanations.map(\.classIndex)
-        func write(_ images: [Image], _ stem: String) throws {
-            for (image, cls) in zip(images, classes) {
-                let name = classes.count == 1 ? "\(stem).png" : "\(stem)-\(cls).png"
-                let path = (output as NSString).appendingPathComponent(name)
-                guard FileManager.default.createFile(atPath: path, contents: Data(try image.pngData())) else {
-                    throw CommandError("cannot write '\(path)'")
-                }
-                print("wrote \(path)")
+        func write(_ image: Image, _ stem: String, _ cls: Int) throws {
+            let name = classes.count == 1 ? "\(stem).png" : "\(stem)-\(cls).png"
+            let path = (output as NSString).appendingPathComponent(name)
+            guard FileManager.default.createFile(atPath: path, contents: Data(try image.pngData())) else {
+                throw CommandError("cannot write '\(path)'")
             }
+            print("wrote \(path)")
         }
-        try write(result.overlays, "gradcam")
-        let method = Method(rawValue: result.document.method)!
-        if method == .guidedBackprop { try write(result.guidedImages, "guided_backprop") }
-        if method == .guidedGradcam {
-            try write(result.guidedBackpropImages, "guided_backprop")
-            try write(result.guidedImages, "guided_gradcam")
+        for (pictures, cls) in zip(result.pictures, classes) {
+            if let overlay = pictures.overlay { try write(overlay, "gradcam", cls) }
+            for attribution in pictures.attributions { try write(attribution.image, attribution.name, cls) }
         }
     }
 

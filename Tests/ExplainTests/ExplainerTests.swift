@@ -109,7 +109,8 @@ import Tensor
         let (model, input) = try vgg()
         let result = try Explainer(model: model).explain(input, method: .guidedGradcam, classes: [762], layers: [model.defaultLayer])
         let item = result.classes[0]
-        let guided = try #require(item.guidedGradient), product = try #require(item.guidedGradCAM)
+        #expect(item.attributions.map(\.name) == ["guided_gradcam", "guided_backprop"])
+        let product = try #require(item.attributions.first).values, guided = try #require(item.attributions.last).values
         let mask = item.heatmap.upsampled(width: 224, height: 224).values
         for i in stride(from: 0, to: guided.count, by: 997) {
             #expect(abs(product.floats[i] - guided.floats[i] * mask[i % (224 * 224)]) <= 1e-7)
