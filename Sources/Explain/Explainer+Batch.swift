@@ -26,7 +26,8 @@ extension Explainer {
     /// pass throws, or its scores are not `[N, classes]`) explains the items one at a time,
     /// now and from then on (`runsBatches`). Each explanation's timings are the batch's.
     /// Throws `Cancellation.Stopped` when the batch must stop.
-    public func explain(batch items: [BatchItem], method: Method, layers: [Layer]) throws -> [Result<Explanation, any Error>] {
+    public func explain(batch items: [BatchItem], method: Method, layers: [Layer],
+                        parameters: MethodParameters = MethodParameters()) throws -> [Result<Explanation, any Error>] {
         guard method.isBatchable, !layers.isEmpty else {
             throw ExplainError.internalInconsistency("\(method.name) at \(layers.count) layers cannot be batched")
         }
@@ -41,14 +42,15 @@ extension Explainer {
                 members.append(index)
             }
         }
-        let batched = members.count > 1 && runsBatches ? try stacked(members.map { items[$0] }, method: method, layers: layers) : nil
+        let batched = members.count > 1 && runsBatches ? try stacked(members.map { items[$0] }, method: method, layers: layers, parameters: parameters) : nil
         for (position, index) in members.enumerated() {
             if let batched {
                 results[index] = .success(batched[position])
             } else {
                 let item = items[index]
                 do {
-                    results[index] = .success(try explain(item.input, method: method, classes: item.classIndex.map { [$0] }, layers: layers))
+                    results[index] = .success(try explain(item.input, method: method, classes: item.classIndex.map { [$0] }, layers: layers,
+                                                          parameters: parameters))
                 } catch let stopped as Cancellation.Stopped {
                     throw stopped
                 } catch {
@@ -61,7 +63,7 @@ extension Explainer {
 
     /// The batched passes for valid `items` (two or more), or nil when the graph cannot run
     /// a batch (then `runsBatches` is turned off).
-    private func stacked(_ items: [BatchItem], method: Method, layers: [Layer]) throws -> [Explanation]? {
+    private func stacked(_ items: [BatchItem], method: Method, layers: [Layer], parameters: MethodParameters) throws -> [Explanation]? {
         let n = items.count
         let clock = ContinuousClock()
         var timings = StageTimings()
@@ -110,13 +112,14 @@ extension Explainer {
             let evidence = Evidence(
                 classes: [classes[row]], logits: Array(logits[row * classCount ..< (row + 1) * classCount]),
                 input: model.inputLayout.nchw(items[row].input), layers: evidenceLayers, inputGradients: [:], classHeadWeights: nil,
-                scorer: { _ in throw ExplainError.internalInconsistency("\(method.name) scores no other inputs") },
-                scoreBatchSize: 1)
+                explainer: self,
+                parameters: parameters)
             explained += try method.implementation.explain(evidence)
         }
         timings.map = clock.now - start
         return (0..<n).map { row in
-            Explanation(logits: Array(logits[row * classCount ..< (row + 1) * classCount]), classes: [explained[row]], timings: timings)
+            Explanation(logits: Array(logits[row * classCount ..< (row + 1) * classCount]), classes: [explained[row]], timings: timings,
+                        parameters: method.implementation.parameters(parameters))
         }
     }
 

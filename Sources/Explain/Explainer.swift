@@ -13,6 +13,8 @@ public final class Explainer {
     /// cannot run a batch turn it off after the first attempt (see `Explainer+Batch.swift`).
     public internal(set) var runsBatches = true
     private let clock = ContinuousClock()
+    /// Time spent in the passes methods run themselves (`timedPass`), counted as forward time.
+    private var methodPassTime = Duration.zero
 
     public init(model: ExplainableModel, threads: Int = 1) {
         self.model = model
@@ -41,14 +43,16 @@ public final class Explainer {
 
     /// Explains `input` (`model.inputShape`, preprocessed) for `classes` (nil: the top-1 class)
     /// with `method` at `layers` (fused when several; ignored by methods without a layer).
-    public func explain(_ input: Tensor, method: Method, classes requested: [Int]?, layers: [Layer]) throws -> Explanation {
-        try explain(input, methods: [method], classes: requested, layers: layers)[0]
+    public func explain(_ input: Tensor, method: Method, classes requested: [Int]?, layers: [Layer],
+                        parameters: MethodParameters = MethodParameters()) throws -> Explanation {
+        try explain(input, methods: [method], classes: requested, layers: layers, parameters: parameters)[0]
     }
 
     /// Explains `input` with each of `methods`, from one forward pass and one backward pass
     /// per kind of gradient their needs ask for (`MethodNeeds.union`): one explanation per
     /// method, in order. Each carries the shared passes' timings and its own map time.
-    public func explain(_ input: Tensor, methods: [Method], classes requested: [Int]?, layers: [Layer]) throws -> [Explanation] {
+    public func explain(_ input: Tensor, methods: [Method], classes requested: [Int]?, layers: [Layer],
+                        parameters: MethodParameters = MethodParameters()) throws -> [Explanation] {
         try checkInput(input)
         let needs = methods.reduce(MethodNeeds()) { $0.union($1.needs) }
         guard !layers.isEmpty || !needs.usesLayer else {
@@ -92,25 +96,21 @@ public final class Explainer {
             let gradients = needs.layerGradients ? try layer.layout.nchw(layerGradients!.tensor(layer.value)) : nil
             evidenceLayers.append(try LayerEvidence(layer: layer, activations: activations[index], gradients: gradients))
         }
-        var scoringTime = Duration.zero
         let evidence = Evidence(
             classes: classes, logits: logits, input: model.inputLayout.nchw(input), layers: evidenceLayers,
             inputGradients: inputGradients,
             classHeadWeights: try camHead.map { $0.weights(from: try layerGradients!.tensor($0.pooled)) },
-            scorer: { batch in
-                let start = self.clock.now
-                defer { scoringTime += self.clock.now - start }
-                return try self.scores(batch)
-            },
-            scoreBatchSize: scoreBatchSize)
+            explainer: self,
+            parameters: parameters)
         return try methods.map { method in
-            scoringTime = .zero
+            methodPassTime = .zero
             let start = clock.now
             let explained = try method.implementation.explain(evidence)
             var own = timings
-            own.forward += scoringTime
-            own.map = clock.now - start - scoringTime
-            return Explanation(logits: logits, classes: explained, timings: own)
+            own.forward += methodPassTime
+            own.map = clock.now - start - methodPassTime
+            return Explanation(logits: logits, classes: explained, timings: own,
+                               parameters: method.implementation.parameters(parameters))
         }
     }
 
@@ -140,6 +140,13 @@ public final class Explainer {
         var seed = Tensor.zeros([classes.count, model.classCount])
         for (k, cls) in classes.enumerated() { seed.floats[k * model.classCount + cls] = 1 }
         return seed.reshaped([classes.count] + model.shapes[model.logits.index]!.dropFirst())
+    }
+
+    /// Runs `body` (passes a method asks for), adding its time to the method's forward time.
+    func timedPass<T>(_ body: () throws -> T) rethrows -> T {
+        let start = clock.now
+        defer { methodPassTime += clock.now - start }
+        return try body()
     }
 
     /// The logits `[B, classes]` (flattened) of a batch of channels-first inputs `[B, C, H, W]`,

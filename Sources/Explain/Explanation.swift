@@ -7,6 +7,8 @@ public struct Explanation: Sendable {
     /// One entry per requested class, in request order.
     public let classes: [ClassExplanation]
     public let timings: StageTimings
+    /// The method's parameter values, defaults filled in (`ExplanationMethod.parameters`).
+    public let parameters: [String: ParameterValue]
 }
 
 /// One class's explanation.

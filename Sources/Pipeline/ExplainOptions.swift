@@ -5,6 +5,8 @@ import Models
 /// What a user asks of an explanation (CLI flags and HTTP parameters alike).
 public struct ExplainOptions: Sendable {
     public var method: Method = .gradcam
+    /// The method's parameters (nil fields: its defaults).
+    public var parameters = MethodParameters()
     /// Class indices or labels; empty means the top-1 class.
     public var classes: [String] = []
     /// Layer names (tensor, node or alias); several are fused; empty means the model's default.
@@ -46,6 +48,7 @@ public struct ExplainOptions: Sendable {
         guard Self.maxSideRange.contains(maxSide) else {
             throw .invalidRequest("max_side must be between \(Self.maxSideRange.lowerBound) and \(Self.maxSideRange.upperBound), got \(maxSide)")
         }
+        do { try parameters.validate() } catch { throw .invalidRequest(error.description) }
     }
 }
 

@@ -59,7 +59,7 @@ public final class ExplainSession {
         }
         let explanation = try explainer(for: explainable, id: ObjectIdentifier(model), kept: !options.dilate)
             .explain(request.input, method: options.method, classes: request.classes.isEmpty ? nil : request.classes,
-                     layers: request.layers)
+                     layers: request.layers, parameters: options.parameters)
         return try output(request, explanation, model: model, options: options, render: render)
     }
 
@@ -128,7 +128,7 @@ public final class ExplainSession {
             model: model.name, layer: layerName, method: options.method.name,
             image: ImageSize(width: original.width, height: original.height), region: region,
             predictions: Self.predictions(explanation.logits, scores: scores, labels: model.labels, top: options.top),
-            explanations: entries)
+            explanations: entries, parameters: explanation.parameters.isEmpty ? nil : explanation.parameters)
         return Output(document: document, image: image, pictures: pictures, timings: timings)
     }
 

@@ -6,7 +6,8 @@ import Models
 import Pipeline
 
 extension GradCAMService {
-    static let explainParameters: Set<String> = ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate", "max_side"]
+    static let explainParameters: Set<String> = RequestParameters.methodParameterNames.union(
+        ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate", "max_side"])
     static let predictParameters: Set<String> = ["model", "top"]
 
     /// `POST /gradcam`: a PNG overlay (default) or the JSON document of `gradcam explain`.
@@ -66,6 +67,7 @@ extension GradCAMService {
     static func options(_ p: RequestParameters) throws -> ExplainOptions {
         var options = ExplainOptions()
         options.method = try p.choice("method", Method.allNames).flatMap(Method.init(named:)) ?? .gradcam
+        options.parameters = try p.methodParameters()
         options.classes = p.list("class")
         options.layers = p.list("layer")
         options.alpha = try p.float("alpha", in: 0...1) ?? options.alpha

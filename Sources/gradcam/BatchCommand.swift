@@ -40,6 +40,8 @@ struct BatchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("One of: \(Method.allNames.joined(separator: ", ")).", valueName: "method"))
     var method = "gradcam"
 
+    @OptionGroup(title: "Method parameters") var methodParameters: MethodParameterOptions
+
     @Option(help: ArgumentHelp("The layer: a tensor name, node name or alias (see `gradcam layers`); a,b,c fuses several.", valueName: "layer"))
     var layer: String?
 
@@ -90,6 +92,7 @@ struct BatchCommand: ParsableCommand {
         let loaded = try model.load()
         var options = ExplainOptions()
         options.method = Method(named: method)!
+        options.parameters = try methodParameters.parameters()
         options.layers = commaSeparated(layer.map { [$0] } ?? [])
         options.colormap = Colormap(name: colormap)!
         options.alpha = alpha

@@ -23,6 +23,8 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Methods to time (repeatable): \(Method.allNames.joined(separator: ", ")).", valueName: "method"))
     var method: [String] = ["gradcam"]
 
+    @OptionGroup(title: "Method parameters") var methodParameters: MethodParameterOptions
+
     @Option(name: [.customLong("class"), .customLong("label")], help: ArgumentHelp(
         "Classes to explain, as in `gradcam explain` (default: the top-1 class).", valueName: "class"))
     var classes: [String] = []
@@ -69,6 +71,7 @@ struct Bench: ParsableCommand {
             for name in method {
                 var options = ExplainOptions()
                 options.method = Method(named: name)!
+                options.parameters = try methodParameters.parameters()
                 options.classes = commaSeparated(classes)
                 options.layers = commaSeparated(layer.map { [$0] } ?? [])
                 options.dilate = dilate

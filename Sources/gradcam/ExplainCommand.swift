@@ -31,6 +31,8 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("One of: \(Method.allNames.joined(separator: ", ")).", valueName: "method"))
     var method = "gradcam"
 
+    @OptionGroup(title: "Method parameters") var methodParameters: MethodParameterOptions
+
     @Flag(help: "Explain the dilated equivalent of the network: pooling before the layer removed, later convolutions dilated (higher-resolution maps).")
     var dilate = false
 
@@ -69,6 +71,7 @@ struct ExplainCommand: ParsableCommand {
         let loaded = try model.load()
         var options = ExplainOptions()
         options.method = Method(named: method)!
+        options.parameters = try methodParameters.parameters()
         options.classes = commaSeparated(classes)
         options.layers = commaSeparated(layer.map { [$0] } ?? [])
         options.colormap = Colormap(name: colormap)!

@@ -17,15 +17,19 @@ public struct Evidence {
     let inputGradients: [RectifierRule: Tensor]
     /// CAM: the head's weights `W [K, C]` for the `K` classes (`ClassActivationHead`).
     let classHeadWeights: [Float]?
-    /// Logits `[B, classes]` (flattened) of a batch `[B, C, H, W]` of inputs; see `scores(_:)`.
-    let scorer: (Tensor) throws -> [Float]
-    /// How many inputs a method should put in one `scores` batch.
-    public let scoreBatchSize: Int
+    /// Runs the passes a method asks for itself (`scores(_:)`, and others in extensions).
+    let explainer: Explainer
+    /// The request's method parameters (nil fields: the method's defaults).
+    public let parameters: MethodParameters
+
+    /// How many inputs a method should put in one `scores` batch (1 once the graph has shown
+    /// it cannot run batches).
+    public var scoreBatchSize: Int { explainer.scoreBatchSize }
 
     /// The logits of a batch of inputs `[B, C, H, W]`, flattened `[B, classes]`. Time spent here
     /// counts as forward time; a graph that cannot run batches scores them one at a time.
     public func scores(_ batch: Tensor) throws -> [Float] {
-        try scorer(batch)
+        try explainer.timedPass { try explainer.scores(batch) }
     }
 
     /// `∂S_k/∂x` for class `k` (its position in `classes`) under `rule`: `[C, H, W]`.

@@ -16,12 +16,16 @@ public protocol ExplanationMethod: Sendable {
     /// Whether the method's own result is an input attribution `[C, H, W]` (its first
     /// `ClassExplanation.attributions`, the document's map) rather than its class map.
     var attributesInput: Bool { get }
+    /// The parameter values the method uses for `requested` (its defaults filled in), by the
+    /// API's names, for the document; empty for methods without parameters.
+    func parameters(_ requested: MethodParameters) -> [String: ParameterValue]
     /// One explanation per class of `evidence.classes`, in order.
     func explain(_ evidence: Evidence) throws -> [ClassExplanation]
 }
 
 extension ExplanationMethod {
     public var attributesInput: Bool { false }
+    public func parameters(_ requested: MethodParameters) -> [String: ParameterValue] { [:] }
 }
 
 /// What a method reads from the network. The explainer computes the union over the methods
