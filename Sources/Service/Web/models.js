@@ -2,6 +2,7 @@
 import { api, isAbort, supersede } from './api.js';
 import { el } from './dom.js';
 import { refreshAll } from './explain.js';
+import { fillMethodPicks } from './grid.js';
 import { showError } from './messages.js';
 import { setServerStatus } from './panels.js';
 import { loadPrefs, savePrefs, state } from './state.js';
@@ -72,6 +73,7 @@ export async function selectModel(name) {
     savePrefs({ model: name });
     fillLayers(detail, previousModel === detail.name);
     fillMethods(detail);
+    fillMethodPicks(detail);
     el.labels.replaceChildren(...detail.labels.map((label, i) => { const o = new Option(`${i}`, label); o.label = `${i}`; return o; }));
     el.otherButton.disabled = !state.file;
     const p = detail.preprocessing;

@@ -6,6 +6,7 @@ export const state = {
   model: null,         // GET /models/{name} of the chosen model
   file: null,          // the chosen File
   original: null,      // {width, height, work: {width, height, scale}, pixels: Uint8ClampedArray (RGBA at work size)}
+  thumbnail: null,     // the same at the grid's cell size
   imageURL: null,
   predictions: null,   // POST /predict document
   selectedClass: null, // the class being explained (null: the top-1, until the server says which)
