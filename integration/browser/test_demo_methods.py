@@ -70,6 +70,14 @@ def test_methods_side_by_side(driver, base_url, model_name):
     offered = [b.get_attribute("value") for b in d.find_elements(By.CSS_SELECTOR, "[data-testid=grid-method]")]
     assert offered == requests.get(f"{base_url}/models/{model_name}", timeout=30).json()["methods"], \
         "the boxes list the model's methods, as GET /models/{name} does"
+    details = requests.get(f"{base_url}/models/{model_name}", timeout=30).json()["method_details"]
+    select_values = lambda select_id: [o.get_attribute("value") for o in d.find_elements(By.CSS_SELECTOR, f"#{select_id} option")]
+    assert select_values("method-select") == [m["name"] for m in details if not m["input_attribution"]], \
+        "the method select lists the registry's class-map methods"
+    assert select_values("guided-select") == [m["name"] for m in details if m["input_attribution"]], \
+        "the attribution select lists the registry's input-attribution methods"
+    help_text = d.find_element(By.ID, "method-help").text
+    assert help_text == next(m["summary"] for m in details if m["name"] == d.find_element(By.ID, "method-select").get_attribute("value"))
     chosen = ["gradcam", "layercam", "guided-backprop"]
     tick_methods(d, chosen)
     d.find_element(By.ID, "grid-run").click()

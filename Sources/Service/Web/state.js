@@ -12,6 +12,7 @@ export const state = {
   selectedClass: null, // the class being explained (null: the top-1, until the server says which)
   explanation: null,   // the rendered overlay: see prepareExplanation
   guided: null,        // {url, classIndex, label, method}
+  methodDetails: null, // the model's method_details by name (the server's method registry)
 };
 
 const KEY_STORAGE = 'gradcam.apiKey';
