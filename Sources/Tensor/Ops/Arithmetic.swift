@@ -70,12 +70,15 @@ public struct Arithmetic: ActivatingOperator {
                             if activation != nil { activation_apply(ya + i, range.count, activation) }
                         }
                     } else {
-                        BroadcastLoop(shape: shape, operands: [a.shape, b.shape]).forEachRun { start, count, offsets, steps in
-                            Self.run(kind, aa + offsets[0], steps[0], ba + offsets[1], steps[1], ya + start, count)
-                        }
-                        guard activation != nil else { return }
-                        workspace.parallelChunks(yp.count, grain: 1 << 14) { range in
-                            activation_apply(ya + range.lowerBound, range.count, activation)
+                        // A bias along the last axis, a per-channel scale: the runs shared among
+                        // the threads by their outermost index.
+                        let loop = BroadcastLoop(shape: shape, operands: [a.shape, b.shape])
+                        let perIndex = max(1, yp.count / loop.outermost)
+                        workspace.parallelChunks(loop.outermost, grain: max(1, (1 << 14) / perIndex)) { range in
+                            loop.forEachRun(outermost: range) { start, count, offsets, steps in
+                                Self.run(kind, aa + offsets[0], steps[0], ba + offsets[1], steps[1], ya + start, count)
+                                if activation != nil { activation_apply(ya + start, count, activation) }
+                            }
                         }
                     }
                 }
