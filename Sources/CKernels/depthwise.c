@@ -6,7 +6,11 @@
  * forward pass makes the whole plane one run: output (i, j) at t = i pw + j (pw the padded
  * width) reads the padded plane at s t + (p dH pw + q dW), so each tap is one multiply-add over
  * (out_height - 1) pw + out_width values, the columns j >= out_width computed and dropped;
- * small maps (7x7, 14x14) then fill whole vectors instead of ending every row in scalars. */
+ * small maps (7x7, 14x14) then fill whole vectors instead of ending every row in scalars.
+ * For the common kernels (3x3 and 5x5 whole, rows of 7 or 9 taps: ConvNeXt, MixNet) at
+ * stride 1 or 2 the taps are constants of an inlined loop: each output sums its taps in
+ * registers and is stored once, in the same order as the tap-by-tap loop, so every path gives
+ * the same floats. */
 #include <string.h>
 #include "ckernels.h"
 #include "vectorized.h"
@@ -46,6 +50,58 @@ static inline __attribute__((always_inline)) void pad_plane(const float *x, cons
     }
 }
 
+/* acc[t] += sum over p < kh, q < kw of k[p kw + q] in[t sw + p row_step + q dw], for t < run,
+ * added in the order of p, then q. Inlined where kh, kw and sw are constants: the taps unroll
+ * and the run vectorizes. */
+static inline __attribute__((always_inline)) void taps_run(const float *restrict in, const float *restrict k, const int kh,
+                                                           const int kw, const int sw, size_t row_step, size_t dw,
+                                                           size_t run, float *restrict acc) {
+    for (size_t t = 0; t < run; t++) {
+        float s = acc[t];
+#pragma clang loop unroll(full)
+        for (int p = 0; p < kh; p++) {
+#pragma clang loop unroll(full)
+            for (int q = 0; q < kw; q++) s += k[p * kw + q] * in[t * sw + p * row_step + q * dw];
+        }
+        acc[t] = s;
+    }
+}
+
+/* acc[t] += every tap of kernel k times the padded plane at t sw (+ the tap's offset), for
+ * t < run (equal strides sw; see the top of the file). */
+static inline __attribute__((always_inline)) void accumulate_taps(const float *padded, const float *k, const depthwise_geometry *g,
+                                                                  size_t run, float *restrict acc) {
+    const int kh = g->kernel_height, kw = g->kernel_width, sw = g->stride_width;
+    const size_t row_step = (size_t)g->dilation_height * depthwise_padded_width(g), dw = (size_t)g->dilation_width;
+#define WHOLE(n, s) \
+    if (kh == n && kw == n && sw == s) { \
+        taps_run(padded, k, n, n, s, row_step, dw, run, acc); \
+        return; \
+    }
+#define BY_ROWS(n, s) \
+    if (kw == n && sw == s) { \
+        for (int p = 0; p < kh; p++) taps_run(padded + (size_t)p * row_step, k + (size_t)p * kw, 1, n, s, 0, dw, run, acc); \
+        return; \
+    }
+    WHOLE(3, 1) WHOLE(3, 2) WHOLE(5, 1) WHOLE(5, 2)
+    BY_ROWS(7, 1) BY_ROWS(7, 2) BY_ROWS(9, 1) BY_ROWS(9, 2)
+#undef WHOLE
+#undef BY_ROWS
+    for (int p = 0; p < kh; p++) {
+        for (int q = 0; q < kw; q++) {
+            const float tap = k[p * kw + q];
+            const float *restrict in = padded + (size_t)p * row_step + (size_t)q * dw;
+            if (sw == 1) {
+                for (size_t t = 0; t < run; t++) acc[t] += tap * in[t];
+            } else if (sw == 2) {
+                for (size_t t = 0; t < run; t++) acc[t] += tap * in[2 * t];
+            } else {
+                for (size_t t = 0; t < run; t++) acc[t] += tap * in[t * sw];
+            }
+        }
+    }
+}
+
 VECTORIZED(depthwise_forward,
            (const float *x, const float *w, const float *bias, int in_channels, int multiplier,
             int plane_begin, int plane_end, const depthwise_geometry *g, const fused_activation *activation,
@@ -71,19 +127,7 @@ VECTORIZED(depthwise_forward,
             const size_t run = (size_t)(g->out_height - 1) * pw + ow;
             float *restrict acc = run_buffer;
             for (size_t t = 0; t < run; t++) acc[t] = offset;
-            for (int p = 0; p < kh; p++) {
-                for (int q = 0; q < kw; q++) {
-                    const float tap = k[p * kw + q];
-                    const float *restrict in = scratch + (size_t)p * g->dilation_height * pw + (size_t)q * dw;
-                    if (sw == 1) {
-                        for (size_t t = 0; t < run; t++) acc[t] += tap * in[t];
-                    } else if (sw == 2) {
-                        for (size_t t = 0; t < run; t++) acc[t] += tap * in[2 * t];
-                    } else {
-                        for (size_t t = 0; t < run; t++) acc[t] += tap * in[t * sw];
-                    }
-                }
-            }
+            accumulate_taps(scratch, k, g, run, acc);
             for (int i = 0; i < g->out_height; i++) memcpy(plane + (size_t)i * ow, acc + (size_t)i * pw, sizeof(float) * (size_t)ow);
             activate(plane, out_plane, activation);
             continue;

@@ -35,6 +35,12 @@ public final class Explainer {
         set { executor.cancellation = newValue }
     }
 
+    /// When set, the time of every node of every pass is added to it.
+    public var profile: OperatorProfile? {
+        get { executor.profile }
+        set { executor.profile = newValue }
+    }
+
     /// The scores for one preprocessed image (`model.inputShape`: `[1, C, H, W]` or `[1, H, W, C]`).
     public func predict(_ input: Tensor) throws -> [Float] {
         try checkInput(input)

@@ -11,6 +11,8 @@ public final class ExplainSession {
     /// When the current request must stop (its deadline, or its client gone): checked between
     /// the stages and, by the engine, before every node. Set per request (the worker pool does).
     public var cancellation: Cancellation?
+    /// When set, the engine adds the time of every node it runs to it (`gradcam bench --profile`).
+    public var profile: OperatorProfile?
     private var explainers: [ObjectIdentifier: Explainer] = [:]
     private let clock = ContinuousClock()
 
@@ -190,7 +192,7 @@ public final class ExplainSession {
         return try options.layers.map { try explainable.layer(named: $0, aliases: model.layerAliases) }
     }
 
-    /// The explainer of `explainable`, with the current request's cancellation. The model's own
+    /// The explainer of `explainable`, with the current request's cancellation and the profile. The model's own
     /// explainer is `kept` (by `id`) for its buffers; a dilated variant's is not: its buffers are
     /// many times larger.
     func explainer(for explainable: ExplainableModel, id: ObjectIdentifier, kept: Bool) -> Explainer {
@@ -198,6 +200,7 @@ public final class ExplainSession {
                              : Explainer(model: explainable, threads: threads)
         if kept { explainers[id] = explainer }
         explainer.cancellation = cancellation
+        explainer.profile = profile
         return explainer
     }
 

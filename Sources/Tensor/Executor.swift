@@ -14,6 +14,8 @@ public final class Executor {
     /// it says stop, the run throws `Cancellation.Stopped` (the executor's buffers stay
     /// consistent, and the next run starts afresh). Set it for each request.
     public var cancellation: Cancellation?
+    /// When set, every node's forward and backward time is added to it.
+    public var profile: OperatorProfile?
 
     /// The shape of every value computed by the last forward pass (nil for constants and
     /// values it did not reach), by `ValueID.index`.
@@ -104,6 +106,7 @@ public final class Executor {
             let fusion = fusions[index].flatMap { $0.skipped.contains(where: pinned.contains) ? nil : $0 }
             let written = fusion?.absorbed.last ?? node
             var outputs = written.outputs.map(takeBuffer)
+            let start = profile == nil ? nil : ContinuousClock.now
             do {
                 if let fusion {
                     try fusion.op.forward(inputs, into: &outputs, workspace: workspace, activation: fusion.activation)
@@ -112,6 +115,11 @@ public final class Executor {
                 }
             } catch let error as EngineError {
                 throw EngineError.graph("node '\(node.name)': \(error)")
+            }
+            if let start, let profile {
+                profile.addForward(.now - start, node: index, in: graph) {
+                    OperatorProfile.kind(of: node, activation: fusion?.activation, shapes: inputs.map { $0?.shape })
+                }
             }
             if let fusion {
                 for id in fusion.skipped { shapes[id.index] = outputs[0].shape }
@@ -181,12 +189,14 @@ public final class Executor {
             let context = BackwardContext(rule: plan.rule, workspace: workspace, inputShapes: shapes)
             let outputs = node.outputs.map { values[$0.index] ?? .empty }
             let inputGradients: [Tensor]
+            let start = profile == nil ? nil : ContinuousClock.now
             do {
                 inputGradients = try node.op.backward(gradient, inputs: inputs, outputs: outputs, wrt: wrt, context: context)
             } catch let error as EngineError {
                 if case .replicasUnsupported = error { throw error }
                 throw EngineError.graph("backward through node '\(node.name)': \(error)")
             }
+            if let start { profile?.addBackward(.now - start, node: index, in: graph) }
             for (position, inputGradient) in zip(wrt, inputGradients) {
                 let id = node.inputs[position]!
                 if var existing = gradients[id] {

@@ -7,12 +7,26 @@ import CKernels
 /// - `relu`: `max(y, 0)` (`Relu`);
 /// - `clip`: `min(max(y, lo), hi)` (`Clip` with constant bounds; ReLU6 is `0...6`);
 /// - `hardSwish`: `y · min(max(y/6 + 1/2, 0), 1)` (`HardSwish`);
-/// - `silu`: `y · σ(y) = y / (1 + e^−y)` (`Sigmoid` then `Mul` of its input and output).
+/// - `silu`: `y · σ(y) = y / (1 + e^−y)` (`Sigmoid` then `Mul` of its input and output);
+/// - `gelu`: `y · (1 + erf(y/√2)) / 2`, as the exporters write GELU: `Div` by √2 (or `Mul` by
+///   1/√2), `Erf`, `Add` 1, `Mul` by `y`, `Mul` by 1/2 (ConvNeXt).
 public enum FusedActivation: Sendable, Hashable {
     case relu
     case clip(lo: Float, hi: Float)
     case hardSwish
     case silu
+    case gelu
+
+    /// The operator it stands for, as profiles name it.
+    var name: String {
+        switch self {
+        case .relu: "Relu"
+        case .clip: "Clip"
+        case .hardSwish: "HardSwish"
+        case .silu: "SiLU"
+        case .gelu: "GELU"
+        }
+    }
 
     /// The C kernels' description.
     var kernelDescription: fused_activation {
@@ -21,19 +35,23 @@ public enum FusedActivation: Sendable, Hashable {
         case .clip(let lo, let hi): fused_activation(kind: FUSED_CLIP, lo: lo, hi: hi)
         case .hardSwish: fused_activation(kind: FUSED_HARD_SWISH, lo: 0, hi: 0)
         case .silu: fused_activation(kind: FUSED_SILU, lo: 0, hi: 0)
+        case .gelu: fused_activation(kind: FUSED_GELU, lo: 0, hi: 0)
         }
     }
 
     /// The activation that the nodes right after `nodes[index]` apply to its only output `y`,
     /// and how many nodes that is, when nothing else reads `y` (or the sigmoid between): a
     /// `Relu`, a `Clip` with constant bounds, a `HardSwish` (one node) or `Sigmoid(y)` then
-    /// `Mul(y, σ)` in either order (two). `lastUse[v]` is the last node index reading value `v`.
+    /// `Mul(y, σ)` in either order (two), or GELU's five nodes. `lastUse[v]` is the last node
+    /// index reading value `v`.
     static func following(_ index: Int, in graph: Graph, lastUse: [Int]) -> (activation: FusedActivation, nodes: Int)? {
         let nodes = graph.nodes
         guard nodes[index].outputs.count == 1, index + 1 < nodes.count else { return nil }
         let y = nodes[index].outputs[0]
         let next = nodes[index + 1]
-        guard !graph.outputs.contains(y), next.inputs.first == y else { return nil }
+        guard !graph.outputs.contains(y) else { return nil }
+        if gelu(after: index, in: graph, lastUse: lastUse) { return (.gelu, 5) }
+        guard next.inputs.first == y else { return nil }
         if lastUse[y.index] == index + 1, let activation = single(next, graph: graph) {
             return (activation, 1)
         }
@@ -42,6 +60,40 @@ public enum FusedActivation: Sendable, Hashable {
         guard let product = mul.op as? Arithmetic, product.kind == .mul, mul.inputs == [y, s] || mul.inputs == [s, y],
               lastUse[s.index] == index + 2, !graph.outputs.contains(s) else { return nil }
         return (.silu, 2)
+    }
+
+    /// Whether the five nodes after `nodes[index]` compute GELU of its output `y` and nothing
+    /// else reads `y` or the values between: `d = y / √2` (or `y · (1/√2)`), `e = Erf(d)`,
+    /// `a = e + 1`, `m = y · a`, then `m · 0.5` (commuted operands accepted).
+    private static func gelu(after index: Int, in graph: Graph, lastUse: [Int]) -> Bool {
+        let nodes = graph.nodes
+        guard index + 5 < nodes.count else { return false }
+        let y = nodes[index].outputs[0]
+        let chain = Array(nodes[(index + 1)...(index + 5)])
+        guard chain.allSatisfy({ $0.outputs.count == 1 }) else { return false }
+        let values = chain.map { $0.outputs[0] }
+        /// Whether `node` is `kind` of `operand` and a constant scalar within 1e-6 of `constant`
+        /// (in either order when `commutes`).
+        func arithmetic(_ node: Node, _ kind: Arithmetic.Kind, _ operand: ValueID, _ constant: Float) -> Bool {
+            guard let op = node.op as? Arithmetic, op.kind == kind, node.inputs.count == 2 else { return false }
+            let pairs = kind == .div || kind == .sub ? [(0, 1)] : [(0, 1), (1, 0)]
+            return pairs.contains { v, c in
+                guard node.inputs[v] == operand, let id = node.inputs[c], let scalar = graph.constants[id],
+                      scalar.elementType == .float32, scalar.count == 1 else { return false }
+                return abs(scalar.floats[0] - constant) <= 1e-6 * abs(constant)
+            }
+        }
+        let scaled = arithmetic(chain[0], .div, y, Float(2).squareRoot()) || arithmetic(chain[0], .mul, y, 1 / Float(2).squareRoot())
+        guard scaled, (chain[1].op as? UnaryFunction)?.function == .erf, chain[1].inputs == [values[0]],
+              arithmetic(chain[2], .add, values[1], 1),
+              let product = chain[3].op as? Arithmetic, product.kind == .mul,
+              chain[3].inputs == [y, values[2]] || chain[3].inputs == [values[2], y],
+              arithmetic(chain[4], .mul, values[3], 0.5) else { return false }
+        // y is read by the Div and the first Mul only; each value between by the next node only.
+        let reads = [index + 4, index + 2, index + 3, index + 4, index + 5]
+        return zip([y] + values.dropLast(), reads).allSatisfy { value, last in
+            lastUse[value.index] == last && !graph.outputs.contains(value)
+        }
     }
 
     /// The activation one node applies to its first input, if it is one of those above.

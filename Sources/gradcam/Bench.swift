@@ -47,6 +47,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Compute threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Also time every node of the graph: per operator kind (a convolution's path and fused activation included), forward and backward, and the costliest nodes.")
+    var profile = false
+
     @Option(help: "text or json.")
     var format: Predict.OutputFormat = .text
 
@@ -76,7 +79,9 @@ struct Bench: ParsableCommand {
                 options.layers = commaSeparated(layer.map { [$0] } ?? [])
                 options.dilate = dilate
                 var stages: [PipelineTimings] = []
+                let operators = profile ? OperatorProfile() : nil
                 for index in 0..<(warmup + runs) {
+                    session.profile = index >= warmup ? operators : nil
                     let output = try session.explain(bytes, model: loaded, options: options, render: true)
                     var timings = output.timings
                     let start = ContinuousClock.now
@@ -84,7 +89,9 @@ struct Bench: ParsableCommand {
                     timings.encode = .now - start
                     if index >= warmup { stages.append(timings) }
                 }
-                results.append(BenchResult(model: loaded.name, method: name, stages: stages, forwardOnly: forward))
+                session.profile = nil
+                results.append(BenchResult(model: loaded.name, method: name, stages: stages, forwardOnly: forward,
+                                           profile: operators.map { ProfileSummary($0, runs: runs) }))
                 if format == .text { results.last!.print() }
             }
         }
@@ -130,6 +137,7 @@ struct BenchResult {
     let method: String
     let stages: [PipelineTimings]
     let forwardOnly: Duration
+    let profile: ProfileSummary?
 
     var summary: BenchDocument.Result {
         let names = PipelineTimings().stages.map(\.name)
@@ -138,7 +146,8 @@ struct BenchResult {
             medians[name] = median(stages.map { $0.stages[index].duration }).milliseconds
         }
         medians["total"] = median(stages.map(\.total)).milliseconds
-        return .init(model: model, method: method, medianMilliseconds: medians, forwardOnlyMilliseconds: forwardOnly.milliseconds)
+        return .init(model: model, method: method, medianMilliseconds: medians, forwardOnlyMilliseconds: forwardOnly.milliseconds,
+                     profile: profile)
     }
 
     func print() {
@@ -146,6 +155,7 @@ struct BenchResult {
         let order = PipelineTimings().stages.map(\.name) + ["total"]
         Swift.print("\(model) \(method): " + order.map { String(format: "%@ %.1f", $0, s[$0]!) }.joined(separator: ", ")
                     + String(format: " ms (median of %d); forward alone %.1f ms", stages.count, summary.forwardOnlyMilliseconds))
+        profile?.print()
     }
 }
 
@@ -155,9 +165,10 @@ struct BenchDocument: Encodable {
         let method: String
         let medianMilliseconds: [String: Double]
         let forwardOnlyMilliseconds: Double
+        let profile: ProfileSummary?
 
         enum CodingKeys: String, CodingKey {
-            case model, method
+            case model, method, profile
             case medianMilliseconds = "median_ms"
             case forwardOnlyMilliseconds = "forward_only_ms"
         }

@@ -2,11 +2,12 @@ import Foundation
 import Testing
 @testable import Tensor
 
-/// A `Conv` followed by an activation that alone reads its output (`Relu`, `Clip` with
-/// constant bounds, `HardSwish`, `Sigmoid` and `Mul`: SiLU) runs as one node writing the
-/// activated values (`ActivatingOperator`), unless the output before the activation is kept,
-/// read by another node or a graph output. Either way the values and gradients are the same
-/// (up to float rounding for SiLU, whose exponential the kernels compute themselves).
+/// A `Conv` (or `BatchNormalization`, or `Add`) followed by an activation that alone reads its
+/// output (`Relu`, `Clip` with constant bounds, `HardSwish`, `Sigmoid` and `Mul`: SiLU; GELU's
+/// `Div`, `Erf`, `Add`, `Mul`, `Mul`) runs as one node writing the activated values
+/// (`ActivatingOperator`), unless the output before the activation is kept, read by another
+/// node or a graph output. Either way the values and gradients are the same (up to float
+/// rounding for SiLU and GELU, whose exponential and error function the kernels compute their way).
 @Suite struct ActivationFusionTests {
     /// Records the activation each forward call was asked to apply.
     final class CallLog: @unchecked Sendable {
@@ -18,7 +19,7 @@ import Testing
 
     /// The activation nodes a network puts after its first convolution.
     enum Activation: CaseIterable {
-        case relu, relu6, hardSwish, silu
+        case relu, relu6, hardSwish, silu, gelu
 
         var fused: FusedActivation {
             switch self {
@@ -26,6 +27,15 @@ import Testing
             case .relu6: .clip(lo: 0, hi: 6)
             case .hardSwish: .hardSwish
             case .silu: .silu
+            case .gelu: .gelu
+            }
+        }
+
+        /// How far the fused values may be from the separate nodes' (relative, or absolute below 1).
+        var tolerance: Float {
+            switch self {
+            case .relu, .relu6, .hardSwish: 0
+            case .silu, .gelu: 1e-6
             }
         }
 
@@ -44,7 +54,22 @@ import Testing
                 let s = graph.addValue(named: "s")
                 graph.append(Node(name: "sigmoid", op: Sigmoid(), inputs: [c], outputs: [s]))
                 graph.append(Node(name: "mul", op: Arithmetic(.mul), inputs: [s, c], outputs: [r]))
+            case .gelu:
+                appendGELU(to: &graph, from: c, to: r)
             }
+        }
+
+        /// GELU as the exporters write it: `((erf(c / √2) + 1) · c) · 0.5`, with `offset` for the 1.
+        func appendGELU(to graph: inout Graph, from c: ValueID, to r: ValueID, offset: Float = 1) {
+            let constants = [Float(2).squareRoot(), offset, 0.5].enumerated().map {
+                graph.addConstant(named: "k\($0.offset)", Tensor(shape: [], floats: [$0.element]))
+            }
+            let v = (0..<4).map { graph.addValue(named: "gelu\($0)") }
+            graph.append(Node(name: "div", op: Arithmetic(.div), inputs: [c, constants[0]], outputs: [v[0]]))
+            graph.append(Node(name: "erf", op: UnaryFunction(.erf), inputs: [v[0]], outputs: [v[1]]))
+            graph.append(Node(name: "add", op: Arithmetic(.add), inputs: [v[1], constants[1]], outputs: [v[2]]))
+            graph.append(Node(name: "mul", op: Arithmetic(.mul), inputs: [c, v[2]], outputs: [v[3]]))
+            graph.append(Node(name: "half", op: Arithmetic(.mul), inputs: [v[3], constants[2]], outputs: [r]))
         }
 
         /// The activation on one value, as its nodes compute it.
@@ -58,24 +83,25 @@ import Testing
         }
     }
 
-    /// A `Conv` that logs how it was run.
-    struct LoggedConv: ActivatingOperator {
-        let conv: Conv
+    /// An operator that logs how it was run.
+    struct Logged: ActivatingOperator {
+        let op: any ActivatingOperator
         let log: CallLog
-        var opType: String { conv.opType }
-        var backwardUses: BackwardUses { conv.backwardUses }
+        var opType: String { op.opType }
+        var differentiableInputs: [Int] { op.differentiableInputs }
+        var backwardUses: BackwardUses { op.backwardUses }
         func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
             log.record(nil)
-            try conv.forward(inputs, into: &outputs, workspace: workspace)
+            try op.forward(inputs, into: &outputs, workspace: workspace)
         }
         func forward(
             _ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace, activation: FusedActivation?
         ) throws {
             log.record(activation)
-            try conv.forward(inputs, into: &outputs, workspace: workspace, activation: activation)
+            try op.forward(inputs, into: &outputs, workspace: workspace, activation: activation)
         }
         func backward(_ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext) throws -> [Tensor] {
-            try conv.backward(gradient, inputs: inputs, outputs: outputs, wrt: wrt, context: context)
+            try op.backward(gradient, inputs: inputs, outputs: outputs, wrt: wrt, context: context)
         }
     }
 
@@ -101,7 +127,7 @@ import Testing
         let c = graph.addValue(named: "c"), r = graph.addValue(named: "r"), y = graph.addValue(named: "y")
         let first = Conv(window: window).preparing(weights: w1, minimumOutputPixels: winograd ? 0 : .max)
         let log = CallLog()
-        graph.append(Node(name: "conv1", op: LoggedConv(conv: first, log: log), inputs: [x, w1ID, b1], outputs: [c]))
+        graph.append(Node(name: "conv1", op: Logged(op: first, log: log), inputs: [x, w1ID, b1], outputs: [c]))
         activation.append(to: &graph, from: c, to: r)
         graph.append(Node(name: "conv2", op: Conv(window: window), inputs: [r, w2ID], outputs: [y]))
         graph.outputs = cIsAnOutput ? [y, c] : [y]
@@ -126,7 +152,7 @@ import Testing
         // way: the same floats, but for SiLU's exponential (its own in the kernels).
         let c = try separate.tensor(net.c)
         #expect(c.floats.contains { $0 < -3 } && c.floats.contains { $0 > 6 })
-        let tolerance: Float = activation == .silu ? 1e-6 : 0
+        let tolerance = activation.tolerance
         #expect(try separate.tensor(net.r).floats == activation.apply(c).floats)
         #expect(try isClose(fused.tensor(net.r).floats, separate.tensor(net.r).floats, tolerance: tolerance))
         #expect(try isClose(fused.tensor(net.y).floats, separate.tensor(net.y).floats, tolerance: 10 * tolerance))
@@ -146,7 +172,7 @@ import Testing
         #expect(fused.floats == separate.floats)
     }
 
-    @Test(arguments: [Activation.relu6, .hardSwish, .silu])
+    @Test(arguments: [Activation.relu6, .hardSwish, .silu, .gelu])
     func anActivationWhoseGradientReadsItsInputIsNotFusedBeforeABackwardPass(activation: Activation) throws {
         let net = try network(winograd: true, activation: activation)
         let plan = try BackwardPlan(graph: net.graph, from: net.y, to: [net.x])
@@ -162,5 +188,62 @@ import Testing
             #expect(net.log.activations == [nil])
             #expect(results.ids.contains(net.y))
         }
+    }
+
+    /// Operators besides `Conv` that host an activation.
+    enum Host: CaseIterable {
+        case batchNormalization, biasAdd, residualAdd
+    }
+
+    /// x [1, 8, 9, 9] -> host -> c -> activation -> r, run with c kept (separate) and not (fused).
+    @Test(arguments: Host.allCases, Activation.allCases)
+    func batchNormalizationAndAddHostTheActivation(host: Host, activation: Activation) throws {
+        var random = TestRandom(seed: 80)
+        var graph = Graph()
+        let x = graph.addValue(named: "x"), c = graph.addValue(named: "c"), r = graph.addValue(named: "r")
+        graph.inputs = [x]
+        let log = CallLog()
+        let op: any ActivatingOperator
+        var inputs: [ValueID?] = [x]
+        switch host {
+        case .batchNormalization:
+            let parameters = [random.tensor([8], in: 1...4), random.tensor([8]), random.tensor([8]), random.tensor([8], in: 0.5...1)]
+            op = try BatchNormalization(parameters: parameters)
+            inputs += parameters.enumerated().map { graph.addConstant(named: "p\($0.offset)", $0.element) }
+        case .biasAdd:
+            op = Arithmetic(.add)
+            inputs.append(graph.addConstant(named: "bias", random.tensor([8, 1, 1], in: -3...3)))
+        case .residualAdd:
+            op = Arithmetic(.add)
+            inputs.append(x)
+        }
+        graph.append(Node(name: "host", op: Logged(op: op, log: log), inputs: inputs, outputs: [c]))
+        activation.append(to: &graph, from: c, to: r)
+        graph.outputs = [r]
+        let input = random.tensor([1, 8, 9, 9], in: -4...4)
+        let executor = Executor(graph: graph, threads: 2)
+        let fused = try executor.forward([x: input]).tensor(r)
+        let separate = try executor.forward([x: input], keep: [c]).tensor(r)
+        #expect(log.activations == [activation.fused, nil])
+        #expect(isClose(fused.floats, separate.floats, tolerance: activation.tolerance))
+    }
+
+    /// A chain like GELU's that computes something else (`+ 2` for `+ 1`) is left to its nodes.
+    @Test func aChainThatIsNotGELUIsNotFused() throws {
+        var graph = Graph()
+        let x = graph.addValue(named: "x"), c = graph.addValue(named: "c"), r = graph.addValue(named: "r")
+        graph.inputs = [x]
+        let log = CallLog()
+        graph.append(Node(name: "host", op: Logged(op: Arithmetic(.add), log: log), inputs: [x, x], outputs: [c]))
+        Activation.gelu.appendGELU(to: &graph, from: c, to: r, offset: 2)
+        graph.outputs = [r]
+        let input = Tensor(shape: [4], floats: [-1, 0, 0.5, 2])
+        let y = try Executor(graph: graph).forward([x: input]).tensor(r)
+        #expect(log.activations == [nil])
+        let expected = input.floats.map { v -> Float in
+            let c = 2 * v
+            return c * (Float(Foundation.erf(Double(c) / 2.0.squareRoot())) + 2) * 0.5
+        }
+        #expect(isClose(y.floats, expected))
     }
 }

@@ -26,6 +26,44 @@ import Testing
         }
     }
 
+    /// Broadcasts big enough to share among threads (a channels-last bias, a per-channel scale,
+    /// a 3-D merge) against each element computed from its operands' coordinates.
+    @Test func largeBroadcastsSplitAmongThreads() throws {
+        var random = TestRandom(seed: 62)
+        for (aShape, bShape) in [([1, 40, 40, 96], [96]), ([1, 96, 20, 20], [1, 96, 1, 1]), ([6, 1, 50, 90], [7, 1, 90])] {
+            let a = random.tensor(aShape), b = random.tensor(bShape, in: 1...2)
+            let shape = try Broadcast.shape(aShape, bShape, op: "test")
+            for kind in Arithmetic.Kind.allCases {
+                let y = try forward(Arithmetic(kind), [a, b], threads: 2)[0]
+                #expect(y == (try forward(Arithmetic(kind), [a, b])[0]) && y.shape == shape)
+                // Every seventh element from its coordinates, read from each operand where it varies.
+                for i in stride(from: 0, to: y.count, by: 7) {
+                    var offsets = (0, 0), stridesA = 1, stridesB = 1, rest = i
+                    for d in stride(from: shape.count - 1, through: 0, by: -1) {
+                        let coordinate = rest % shape[d]
+                        rest /= shape[d]
+                        let da = d - (shape.count - a.rank), db = d - (shape.count - b.rank)
+                        if da >= 0, a.shape[da] > 1 { offsets.0 += coordinate * stridesA }
+                        if db >= 0, b.shape[db] > 1 { offsets.1 += coordinate * stridesB }
+                        if da >= 0 { stridesA *= a.shape[da] }
+                        if db >= 0 { stridesB *= b.shape[db] }
+                    }
+                    let u = a.floats[offsets.0], v = b.floats[offsets.1]
+                    let expected: Float = switch kind {
+                    case .add: u + v
+                    case .sub: u - v
+                    case .mul: u * v
+                    case .div: u / v
+                    }
+                    guard y.floats[i] == expected else {
+                        Issue.record("\(kind) of \(aShape) and \(bShape): element \(i) is \(y.floats[i]), not \(expected)")
+                        break
+                    }
+                }
+            }
+        }
+    }
+
     @Test func gradientsMatchFiniteDifferences() throws {
         var random = TestRandom(seed: 61)
         for kind in Arithmetic.Kind.allCases {

@@ -25,6 +25,29 @@ import Testing
         expectInvalid("one entry per sliced axis") { _ = try slice([0, 0], [1]) }
     }
 
+    /// A cut of one axis to consecutive coordinates (the whole-block copy, `AxisMaps.blocks`)
+    /// and cuts of two axes or with a step (the general gather) against the coordinates read.
+    @Test func slicesOfEveryAxisReadTheirCoordinates() throws {
+        let shape = [2, 3, 4, 5], t = Tensor(shape: shape, floats: (0..<120).map(Float.init))
+        for (starts, ends, axes, steps) in [([1], [3], [1], [1]), ([0], [1], [0], [1]), ([2], [5], [3], [1]),
+                                            ([1], [4], [2], [1]), ([0], [4], [2], [1]), ([1, 0], [3, 2], [1, 3], [1, 1]),
+                                            ([0], [5], [3], [2])] {
+            let y = try forward(StridedSlice(), [t, int64(starts), int64(ends), int64(axes), int64(steps)])[0]
+            var first = [0, 0, 0, 0], step = [1, 1, 1, 1], counts = shape
+            for k in axes.indices {
+                first[axes[k]] = starts[k]
+                step[axes[k]] = steps[k]
+                counts[axes[k]] = (ends[k] - starts[k] + steps[k] - 1) / steps[k]
+            }
+            var expected: [Float] = []
+            for a in 0..<counts[0] { for b in 0..<counts[1] { for c in 0..<counts[2] { for d in 0..<counts[3] {
+                let i = [a, b, c, d].enumerated().map { first[$0.offset] + $0.element * step[$0.offset] }
+                expected.append(Float(((i[0] * 3 + i[1]) * 4 + i[2]) * 5 + i[3]))
+            } } } }
+            #expect(y.shape == counts && y.floats == expected, "slice \(starts)..<\(ends) of axes \(axes)")
+        }
+    }
+
     @Test func splitPieces() throws {
         let y = Tensor(shape: [7], floats: (0..<7).map(Float.init))
         #expect(try forward(Split(axis: 0, sizes: [2, 5], parts: 2, output: 1), [y])[0].floats == [2, 3, 4, 5, 6])

@@ -21,6 +21,15 @@ import Testing
             (try Window(kernel: [3, 2], strides: [1, 3], op: "test"), [1, 2, 4, 8], [2, 1, 3, 2]),
             (try Window(kernel: [1, 1], op: "test"), [1, 6, 3, 4], [6, 1, 1, 1]),
             (try Window(kernel: [3], strides: [2], pads: [1, 1], op: "test"), [1, 4, 9], [4, 1, 3]),
+            // The kernels whose taps the C kernel unrolls: 3x3 and 5x5 whole, 7 and 9 wide by rows,
+            // at strides 1 and 2, on maps wider than a vector; and a 7-wide kernel of 3 rows.
+            (try Window(kernel: [3, 3], pads: [1, 1, 1, 1], op: "test"), [1, 3, 19, 21], [6, 1, 3, 3]),
+            (try Window(kernel: [5, 5], strides: [2, 2], pads: [2, 2, 2, 2], op: "test"), [1, 2, 23, 20], [2, 1, 5, 5]),
+            (try Window(kernel: [7, 7], pads: [3, 3, 3, 3], op: "test"), [1, 3, 14, 14], [3, 1, 7, 7]),
+            (try Window(kernel: [7, 7], strides: [2, 2], pads: [3, 3, 3, 3], op: "test"), [1, 2, 15, 17], [2, 1, 7, 7]),
+            (try Window(kernel: [9, 9], pads: [4, 4, 4, 4], op: "test"), [1, 2, 12, 11], [4, 1, 9, 9]),
+            (try Window(kernel: [9, 9], strides: [2, 2], pads: [4, 4, 4, 4], op: "test"), [1, 2, 18, 18], [2, 1, 9, 9]),
+            (try Window(kernel: [3, 7], dilations: [2, 1], pads: [2, 3, 2, 3], op: "test"), [1, 2, 10, 12], [2, 1, 3, 7]),
         ]
     }
 

@@ -130,6 +130,18 @@ def test_bench_prints_every_stage(gradcam_bin):
     out = run(gradcam_bin, "bench", "--model", "shapes-alexnet", "--runs", "1", "--warmup", "0", "--format", "json").stdout
     result = json.loads(out)["results"][0]
     assert set(result["median_ms"]) >= {"decode", "preprocess", "forward", "backward", "map", "encode", "total"}
+    assert "profile" not in result
+
+
+def test_bench_profile_times_every_operator_kind(gradcam_bin):
+    out = run(gradcam_bin, "bench", "--model", "shapes-alexnet", "--runs", "2", "--warmup", "1", "--profile",
+              "--format", "json").stdout
+    profile = json.loads(out)["results"][0]["profile"]
+    kinds = {row["kind"]: row for row in profile["kinds"]}
+    # AlexNet's convolutions run with their ReLU fused; the backward pass reaches the classifier.
+    assert any(kind.startswith("Conv ") and kind.endswith(" + Relu") for kind in kinds), kinds
+    assert kinds["Gemm"]["backward_ms"] > 0 and all(row["forward_ms"] >= 0 for row in profile["kinds"])
+    assert sum(row["nodes"] for row in profile["kinds"]) >= len(profile["costliest"]) > 0
 
 
 @pytest.mark.parametrize("args, message", [

@@ -4,9 +4,10 @@
  * build an AVX2/FMA version beside the baseline one and pick it at each call (vectorized.h). */
 #include <stddef.h>
 
-/* An activation fused into the operator before it (Conv): Relu, Clip to [lo, hi], HardSwish,
- * or SiLU (Sigmoid and Mul); see activation.h. Kernels take NULL for none. */
-typedef enum { FUSED_RELU, FUSED_CLIP, FUSED_HARD_SWISH, FUSED_SILU } fused_activation_kind;
+/* An activation fused into the operator before it (Conv, BatchNormalization, Add...): Relu, Clip
+ * to [lo, hi], HardSwish, SiLU (Sigmoid and Mul) or GELU (erf's); see activation.h. Kernels take
+ * NULL for none. */
+typedef enum { FUSED_RELU, FUSED_CLIP, FUSED_HARD_SWISH, FUSED_SILU, FUSED_GELU } fused_activation_kind;
 typedef struct {
     fused_activation_kind kind;
     float lo, hi;
@@ -16,6 +17,16 @@ typedef struct {
  * `plane` floats each, f the activation (none when NULL; no bias when bias is NULL). */
 void bias_activation(float *y, int channels, size_t plane, int plane_begin, int plane_end, const float *bias,
                      const fused_activation *activation);
+
+/* y[i] = f(y[i]) for i < count, f the activation (activation.h). */
+void activation_apply(float *y, size_t count, const fused_activation *activation);
+
+/* y[i] = erf(x[i]) for i < count, within 5e-7 (activation.h); x may be y. */
+void erf_values(const float *x, float *y, size_t count);
+
+/* y[i] = 1 / (1 + e^-x[i]) for i < count, within 2e-7 relative; 0 below x = -87 (where the
+ * value is under 1.7e-38, near the smallest normal float); x may be y. */
+void logistic_values(const float *x, float *y, size_t count);
 
 /* Winograd F(4x4, 3x3), the tile transforms around the per-position matrix products (see
  * Winograd.swift). A "tile row" is one row of 4x4 output tiles of one image; tile rows are

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Elementwise arithmetic with numpy broadcasting: ONNX `Add`, `Sub`, `Mul`, `Div`.
 ///
 /// Inputs `A`, `B` whose shapes broadcast (see `Broadcast`); output `Y` of the broadcast
@@ -9,7 +11,10 @@
 /// `dB = dY · A`; `Div`: `dA = dY / B`, `dB = −dY · A / B²`.
 /// With replicas, an input of the output's rank gets a replica dimension; a lower-rank
 /// input (broadcast along the batch) throws `replicasUnsupported`.
-public struct Arithmetic: Operator {
+///
+/// Float results can take the activation after them as they are written (a residual `Add`
+/// then `Relu`, a bias `Add` then GELU: `FusedActivation`).
+public struct Arithmetic: ActivatingOperator {
     public enum Kind: String, Sendable, CaseIterable {
         case add = "Add", sub = "Sub", mul = "Mul", div = "Div"
     }
@@ -26,20 +31,32 @@ public struct Arithmetic: Operator {
     public var backwardUses: BackwardUses { kind == .mul || kind == .div ? .inputs(0, 1) : .nothing }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
+        try forward(inputs, into: &outputs, workspace: workspace, activation: nil)
+    }
+
+    public func forward(
+        _ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace, activation: FusedActivation?
+    ) throws {
         let a = try inputs.required(0, of: opType), b = try inputs.required(1, of: opType)
         guard a.elementType == b.elementType, a.elementType != .bool else {
             throw EngineError.invalid(op: opType, "inputs are \(a.elementType) and \(b.elementType); accepted: both float32 or both int64")
         }
         let shape = try Broadcast.shape(a.shape, b.shape, op: opType)
         if a.elementType == .int64 {
+            guard activation == nil else {
+                throw EngineError.invalid(op: opType, "an activation cannot follow integer arithmetic")
+            }
             outputs[0].reset(shape: shape, integers: try integers(a, b, shape: shape))
         } else {
             outputs[0].reset(shape: shape)
-            floats(a, b, into: &outputs[0], workspace: workspace)
+            withKernelActivation(activation) { floats(a, b, into: &outputs[0], activation: $0, workspace: workspace) }
         }
     }
 
-    private func floats(_ a: Tensor, _ b: Tensor, into y: inout Tensor, workspace: Workspace) {
+    /// `y = a ∘ b`, then the activation (none when nil).
+    private func floats(
+        _ a: Tensor, _ b: Tensor, into y: inout Tensor, activation: UnsafePointer<fused_activation>?, workspace: Workspace
+    ) {
         let kind = kind, shape = y.shape
         let sameShapes = a.count == y.count && b.count == y.count
         a.floats.withUnsafeBufferPointer { ap in
@@ -50,10 +67,18 @@ public struct Arithmetic: Operator {
                         workspace.parallelChunks(yp.count, grain: 1 << 16) { range in
                             let i = range.lowerBound
                             Self.run(kind, aa + i, 1, ba + i, 1, ya + i, range.count)
+                            if activation != nil { activation_apply(ya + i, range.count, activation) }
                         }
                     } else {
-                        BroadcastLoop(shape: shape, operands: [a.shape, b.shape]).forEachRun { start, count, offsets, steps in
-                            Self.run(kind, aa + offsets[0], steps[0], ba + offsets[1], steps[1], ya + start, count)
+                        // A bias along the last axis, a per-channel scale: the runs shared among
+                        // the threads by their outermost index.
+                        let loop = BroadcastLoop(shape: shape, operands: [a.shape, b.shape])
+                        let perIndex = max(1, yp.count / loop.outermost)
+                        workspace.parallelChunks(loop.outermost, grain: max(1, (1 << 14) / perIndex)) { range in
+                            loop.forEachRun(outermost: range) { start, count, offsets, steps in
+                                Self.run(kind, aa + offsets[0], steps[0], ba + offsets[1], steps[1], ya + start, count)
+                                if activation != nil { activation_apply(ya + start, count, activation) }
+                            }
                         }
                     }
                 }

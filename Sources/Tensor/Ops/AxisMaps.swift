@@ -91,10 +91,35 @@ struct AxisMaps {
         return dx
     }
 
+    /// When the maps cut at most one axis `d` to a run of consecutive coordinates and keep
+    /// every other axis whole (a `Split`, most `Slice`s): the output is `outer = Π shape[..<d]`
+    /// blocks of `length = count_d · Π shape[(d+1)...]` consecutive input elements, block `b`
+    /// starting at `b · stride + offset` with `stride = Π inputShape[d...]`.
+    var blocks: (outer: Int, length: Int, stride: Int, offset: Int)? {
+        guard !maps.isEmpty, maps.count == inputShape.count else { return nil }
+        let cut = maps.indices.filter { maps[$0] != Array(0..<inputShape[$0]) }
+        guard cut.count <= 1 else { return nil }
+        let d = cut.first ?? 0, map = maps[d]
+        guard let first = map.first, first >= 0, map == Array(first..<(first + map.count)) else { return nil }
+        let inner = extent(inputShape, (d + 1)..<inputShape.count)
+        return (extent(inputShape, 0..<d), map.count * inner, inputShape[d] * inner, first * inner)
+    }
+
     /// The output tensor for `x`: floats, or integers of `x`'s element type, with the
     /// first element of `fill` (a tensor of `x`'s element type; 0 when nil) where a map says −1.
+    /// Float blocks (`blocks`) are copied whole into `output`'s own storage.
     func apply(_ x: Tensor, fill: Tensor? = nil, into output: inout Tensor) {
-        if x.elementType == .float32 {
+        if x.elementType == .float32, let blocks {
+            output.reset(shape: outputShape)
+            x.floats.withUnsafeBufferPointer { xp in
+                output.floats.withUnsafeMutableBufferPointer { yp in
+                    guard let source = xp.baseAddress, let target = yp.baseAddress else { return }
+                    for b in 0..<blocks.outer {
+                        (target + b * blocks.length).update(from: source + b * blocks.stride + blocks.offset, count: blocks.length)
+                    }
+                }
+            }
+        } else if x.elementType == .float32 {
             output.reset(shape: outputShape)
             output.floats = gather(x.floats, fill: fill?.floats.first ?? 0)
         } else {

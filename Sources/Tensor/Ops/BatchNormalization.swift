@@ -1,3 +1,5 @@
+import CKernels
+
 /// Batch normalization at inference, ONNX `BatchNormalization`, float32.
 ///
 /// Inputs `X [N, C, ...]` (rank ≥ 2) and per-channel `scale`, `B`, `mean`, `var`, each of
@@ -7,7 +9,9 @@
 ///
 /// VJP: `dX[n, c, ...] = a[c] · dY[n, c, ...]`. Replicas: supported.
 /// When the four parameters are constants, `a` and `b` are folded once at build time.
-public struct BatchNormalization: Operator {
+/// The activation after it (MixNet's SiLU) can be applied as each plane is written
+/// (`FusedActivation`).
+public struct BatchNormalization: ActivatingOperator {
     /// Per-channel `a` and `b`.
     public struct Affine: Sendable {
         public let scale: [Float]
@@ -63,6 +67,12 @@ public struct BatchNormalization: Operator {
     }
 
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
+        try forward(inputs, into: &outputs, workspace: workspace, activation: nil)
+    }
+
+    public func forward(
+        _ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace, activation: FusedActivation?
+    ) throws {
         let x = try inputs.required(0, of: opType)
         try requireFloat(x, opType)
         guard outputs.count == 1 else {
@@ -74,11 +84,14 @@ public struct BatchNormalization: Operator {
         x.floats.withUnsafeBufferPointer { xp in
             outputs[0].floats.withUnsafeMutableBufferPointer { yp in
                 guard let xs = xp.baseAddress, let ys = yp.baseAddress else { return }
-                workspace.parallelChunks(xp.count / max(1, plane), grain: 8) { rows in
-                    for row in rows {
-                        let a = p.scale[row % channels], b = p.shift[row % channels]
-                        let x = xs + row * plane, y = ys + row * plane
-                        for i in 0..<plane { y[i] = a * x[i] + b }
+                withKernelActivation(activation) { kernelActivation in
+                    workspace.parallelChunks(xp.count / max(1, plane), grain: 8) { rows in
+                        for row in rows {
+                            let a = p.scale[row % channels], b = p.shift[row % channels]
+                            let x = xs + row * plane, y = ys + row * plane
+                            for i in 0..<plane { y[i] = a * x[i] + b }
+                            if kernelActivation != nil { activation_apply(y, plane, kernelActivation) }
+                        }
                     }
                 }
             }

@@ -107,10 +107,15 @@ struct BroadcastLoop {
         strides = merged.reversed().map(\.stride)
     }
 
+    /// The extent of the outermost merged dimension around the runs (1 when there is only
+    /// one run): `forEachRun(outermost:)` visits a range of it, so threads can share the loop.
+    var outermost: Int { extents.count > 1 ? extents[0] : 1 }
+
     /// Calls `body(start, count, offsets, steps)` for each run: result elements
-    /// `start ..< start + count`, operand `k`'s elements `offsets[k] + i · steps[k]`.
-    func forEachRun(_ body: (Int, Int, SIMD4<Int>, SIMD4<Int>) -> Void) {
-        if isEmpty { return }
+    /// `start ..< start + count`, operand `k`'s elements `offsets[k] + i · steps[k]`; only
+    /// the runs whose outermost index is in `range` when it is given.
+    func forEachRun(outermost range: Range<Int>? = nil, _ body: (Int, Int, SIMD4<Int>, SIMD4<Int>) -> Void) {
+        if isEmpty || range?.isEmpty == true { return }
         guard let inner = extents.last, let innerSteps = strides.last else {
             body(0, 1, .zero, .zero)
             return
@@ -119,6 +124,13 @@ struct BroadcastLoop {
         var index = [Int](repeating: 0, count: outerRank)
         var offsets = SIMD4<Int>.zero
         var start = 0
+        var end = outerRank > 0 ? extents[0] : 1
+        if let range, outerRank > 0 {
+            index[0] = range.lowerBound
+            offsets = strides[0] &* range.lowerBound
+            start = range.lowerBound * extents[1...].reduce(1, *)
+            end = range.upperBound
+        }
         while true {
             body(start, inner, offsets, innerSteps)
             start += inner
@@ -131,7 +143,7 @@ struct BroadcastLoop {
                 index[d] = 0
                 d -= 1
             }
-            if d < 0 { return }
+            if d < 0 || (outerRank > 0 && index[0] == end) { return }
         }
     }
 }

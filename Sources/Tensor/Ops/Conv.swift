@@ -110,6 +110,16 @@ public struct Conv: ActivatingOperator {
         return Plan(n: n, c: c, m: m, geometry: geometry, cPerGroup: c / group, mPerGroup: m / group)
     }
 
+    /// The forward path that inputs shaped `x` and weights shaped `w` take (for profiles):
+    /// "winograd", "depthwise", "1x1" (a GEMM on the image itself), "grouped" or "im2col".
+    func pathName(x: [Int], w: [Int]) -> String {
+        guard let p = try? plan(x: x, w: w) else { return "" }
+        if p.winogradKernelMakingIfNeeded(winograd) != nil { return "winograd" }
+        if Depthwise.applies(to: p, group: group) { return "depthwise" }
+        if p.isPointwise { return group > 1 ? "1x1 grouped" : "1x1" }
+        return group > 1 ? "grouped" : "im2col"
+    }
+
     public func forward(_ inputs: [Tensor?], into outputs: inout [Tensor], workspace: Workspace) throws {
         try forward(inputs, into: &outputs, workspace: workspace, activation: nil)
     }

@@ -65,8 +65,7 @@ public struct Reduce: Operator {
         let n = Double(x.count / max(1, kept.reduce(1, *)))
         var y: Tensor
         switch kind {
-        case .sum: y = Broadcast.reduce(x, to: kept) { v, _, _ in v }
-        case .mean: y = Broadcast.reduce(x, to: kept) { v, _, _ in v }
+        case .sum, .mean: y = Self.sum(x, over: reduced!, kept: kept)
         case .sumSquare, .l2: y = Broadcast.reduce(x, to: kept) { v, _, _ in v * v }
         case .max:
             y = Tensor.filled(kept, with: -.infinity)
@@ -81,6 +80,26 @@ public struct Reduce: Operator {
         if kind == .mean { y.floats = y.floats.map { Float(Double($0) / n) } }
         if kind == .l2 { y.floats = y.floats.map { $0.squareRoot() } }
         outputs[0].assign(y, shape: output)
+    }
+
+    /// `X` summed to the shape `kept` over the axes `reduced`, in Double, in `X`'s order. Over
+    /// trailing axes (a global pooling: the mean over `H, W` of `[N, C, H, W]`, as the dynamo
+    /// exporter writes it) each output is the sum of one contiguous run, summed in one loop.
+    private static func sum(_ x: Tensor, over reduced: Set<Int>, kept: [Int]) -> Tensor {
+        let first = reduced.min() ?? x.rank
+        guard reduced == Set(first..<x.rank) else { return Broadcast.reduce(x, to: kept) { v, _, _ in v } }
+        let length = extent(x.shape, first..<x.rank)
+        var y = Tensor.zeros(kept)
+        x.floats.withUnsafeBufferPointer { xp in
+            y.floats.withUnsafeMutableBufferPointer { yp in
+                for row in yp.indices {
+                    var sum = 0.0
+                    for i in (row * length)..<((row + 1) * length) { sum += Double(xp[i]) }
+                    yp[row] = Float(sum)
+                }
+            }
+        }
+        return y
     }
 
     public func backward(

@@ -22,19 +22,40 @@ struct Standardization {
     /// Segments per row.
     private var segments: Int { segment == 0 ? 0 : length / segment }
 
-    /// `μ` and `1 / √(σ² + ε)` of the row at `x`.
+    /// `μ` and `1 / √(σ² + ε)` of the row at `x`, each sum in four interleaved parts (element
+    /// `i` into part `i mod 4`) that the processor adds independently.
     func statistics(_ x: UnsafePointer<Float>) -> (mean: Float, inverse: Float) {
-        var sum = 0.0
-        for i in 0..<length { sum += Double(x[i]) }
-        let mean = sum / Double(max(1, length))
-        var squares = 0.0
-        for i in 0..<length {
+        let mean = Self.sum(length) { Double(x[$0]) } / Double(max(1, length))
+        let squares = Self.sum(length) { i in
             let d = Double(x[i]) - mean
-            squares += d * d
+            return d * d
         }
         let variance = squares / Double(max(1, length))
         return (Float(mean), Float(1 / (variance + Double(epsilon)).squareRoot()))
     }
+
+    /// `Σ_{i < count} term(i)` in four parts.
+    @inline(__always)
+    private static func sum(_ count: Int, _ term: (Int) -> Double) -> Double {
+        var parts = (0.0, 0.0, 0.0, 0.0)
+        var i = 0
+        while i + 4 <= count {
+            parts.0 += term(i)
+            parts.1 += term(i + 1)
+            parts.2 += term(i + 2)
+            parts.3 += term(i + 3)
+            i += 4
+        }
+        while i < count {
+            parts.0 += term(i)
+            i += 1
+        }
+        return (parts.0 + parts.1) + (parts.2 + parts.3)
+    }
+
+    /// Whether element `i` of every row takes parameter `i` (a layer norm's `segment` 1 with
+    /// `length` parameters), so the rows need no per-element parameter index.
+    private var isPerElement: Bool { segment == 1 && scale.count == length }
 
     /// The parameter index of segment `s` of row `row`.
     @inline(__always)
@@ -61,6 +82,15 @@ struct Standardization {
                         if wanted {
                             mp[row] = mean
                             ip[row] = inverse
+                        }
+                        if isPerElement {
+                            // A layer norm: one parameter per element of the row, in order.
+                            scale.withUnsafeBufferPointer { sp in
+                                shift.withUnsafeBufferPointer { bp in
+                                    for i in 0..<length { yr[i] = (xr[i] - mean) * (sp[i] * inverse) + bp[i] }
+                                }
+                            }
+                            continue
                         }
                         for s in 0..<segments {
                             let k = parameter(row, s)
