@@ -2,12 +2,24 @@ import CBLAS
 import CKernels
 
 extension BLAS {
-    /// `C = alpha · op(A) · op(B) + beta · C` as `gemm`, except that a one-row product
-    /// (`m == 1`, a fully connected layer at batch 1) runs as a matrix-vector product:
-    /// memory-bound on the weights, it streams `B` once, its output columns split among
-    /// the workspace's threads. When `B` is `k x n` (`transB` off: the input gradient of a
-    /// fully connected layer) and at least a quarter of the row is zero (as a gradient past
-    /// ReLU is, or a one-hot seed), only the rows of `B` the row does not zero are read.
+    /// Most rows of `op(A)` that `product` multiplies with its own few-rows kernels rather
+    /// than with `gemm`.
+    static let fewRowsLimit = 16
+
+    /// `C = alpha · op(A) · op(B) + beta · C` as `gemm`, except for products of few rows (a
+    /// fully connected layer at a batch of `m` images), memory-bound on the weights `B`:
+    /// - one row (`m == 1`) runs as a matrix-vector product, streaming `B` once, its output
+    ///   columns split among the workspace's threads. When `B` is `k x n` (`transB` off: the
+    ///   input gradient of a fully connected layer) and at least a quarter of the row is zero
+    ///   (as a gradient past ReLU is, or a one-hot seed), only the rows of `B` the row does
+    ///   not zero are read;
+    /// - 2 to `fewRowsLimit` rows of `A` (`transA` off) with `B` `n x k` (`transB`: a fully
+    ///   connected layer's forward pass) run in `few_rows_times_transposed`, which streams `B`
+    ///   once for all the rows (BLAS's packing of `B` costs about as much again at such sizes:
+    ///   AlexNet's first classifier layer, 8 rows, 24 ms against BLAS's 38);
+    /// - with `B` `k x n` (the input gradient), when at least a quarter of `B`'s rows are zeroed
+    ///   by every row of `A` (a one-hot seed per image), `few_rows_times_matrix` reads only the
+    ///   others; a denser product is BLAS's, which is faster there from 4 rows on.
     static func product(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
@@ -15,6 +27,15 @@ extension BLAS {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
         workspace: Workspace
     ) {
+        if m > 1, m <= fewRowsLimit, !transA, n > 0, k > 0 {
+            // The rows of B (k x n) that some row of A does not zero, when a quarter or more are.
+            let live = transB ? nil : liveRows(a, rows: m, lda: lda, count: k)
+            if transB || live != nil {
+                fewRows(live: live, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                        beta: beta, c: c, ldc: ldc, workspace: workspace)
+                return
+            }
+        }
         guard m == 1, n > 0, k > 0 else {
             gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                  beta: beta, c: c, ldc: ldc, workspace: workspace)
@@ -45,10 +66,34 @@ extension BLAS {
         }
     }
 
-    /// The indices of the non-zero values among `count` values `stride` apart, or nil when
-    /// fewer than a quarter are zero (the dense product is then as good).
-    private static func liveRows(_ x: UnsafePointer<Float>, stride: Int, count: Int) -> [Int32]? {
-        let live = (0..<count).filter { x[$0 * stride] != 0 }.map(Int32.init)
+    /// `product` for `m` in `2...fewRowsLimit` rows of `A` (`m x k`, rows `lda` apart) times
+    /// `B` `n x k` (`live` nil) or the `live` rows of `B` `k x n`.
+    private static func fewRows(
+        live: [Int32]?, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        workspace: Workspace
+    ) {
+        func columns(_ range: Range<Int>) {
+            if let live {
+                few_rows_times_matrix(Int32(m), a, lda, live, Int32(live.count), b, ldb, alpha, beta, c, ldc,
+                                      Int32(range.lowerBound), Int32(range.upperBound))
+            } else {
+                few_rows_times_transposed(Int32(m), Int32(k), a, lda, b, ldb, alpha, beta, c, ldc,
+                                          Int32(range.lowerBound), Int32(range.upperBound))
+            }
+        }
+        if workspace.threads == 1 || m * n * k < 1 << 20 {
+            columns(0..<n)
+        } else {
+            workspace.parallelChunks(n, grain: 64) { columns($0) }
+        }
+    }
+
+    /// The columns `i < count` of the `rows` rows of `A` (element `(r, i)` at `a[r · lda + i · stride]`)
+    /// where some row is not zero, or nil when fewer than a quarter are zero in every row (the
+    /// dense product is then as good).
+    private static func liveRows(_ a: UnsafePointer<Float>, rows: Int = 1, lda: Int = 0, stride: Int = 1, count: Int) -> [Int32]? {
+        let live = (0..<count).filter { i in (0..<rows).contains { a[$0 * lda + i * stride] != 0 } }.map(Int32.init)
         return 4 * (count - live.count) >= count ? live : nil
     }
 }

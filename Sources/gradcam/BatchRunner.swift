@@ -5,13 +5,16 @@ import Pipeline
 import Service
 
 /// The workers of `gradcam batch`: `jobs` threads, each with its own `ExplainSession` (its
-/// buffers) sharing the read-only model, taking the next item until none is left. An image
-/// is read, hashed, skipped when `results.jsonl` already has it (same path and hash), else
-/// explained, its per-image exports written, then its record appended (so an image whose
-/// exports were cut short by a crash is redone). A bad image (unreadable, too large, not a
-/// decodable PNG or JPEG) goes to `errors.jsonl` and the batch goes on; any other error
-/// (a disk full, a layer the model does not have) is the same for every image: it stops the
-/// batch, after the images in flight, and `fatal` says why.
+/// buffers) sharing the read-only model, taking the next `batchSize` items until none is
+/// left. An image is read, hashed, skipped when `results.jsonl` already has it (same path
+/// and hash), else explained, its per-image exports written, then its record appended (so an
+/// image whose exports were cut short by a crash is redone). The images a worker took are
+/// explained in one batched forward and backward pass when the options allow it
+/// (`ExplainSession.batchKey`: as the server's dynamic batching), else one by one; each keeps
+/// its own result. A bad image (unreadable, too large, not a decodable PNG or JPEG) goes to
+/// `errors.jsonl` and the batch goes on; any other error (a disk full, a layer the model does
+/// not have) is the same for every image: it stops the batch, after the images in flight,
+/// and `fatal` says why.
 final class BatchRunner: @unchecked Sendable {
     /// What has happened so far.
     struct Counts: Sendable {
@@ -30,6 +33,7 @@ final class BatchRunner: @unchecked Sendable {
     private let journal: BatchJournal
     private let exports: [any BatchExport]
     private let jobs: Int
+    private let batchSize: Int
     private let threadsPerJob: Int
     private let maxFileBytes: Int
     private let render: Bool
@@ -43,7 +47,7 @@ final class BatchRunner: @unchecked Sendable {
     private var started: ContinuousClock.Instant
 
     init(items: [BatchInput.Item], model: LoadedModel, options: ExplainOptions, topK: Int?, journal: BatchJournal,
-         exports: [any BatchExport], jobs: Int, threadsPerJob: Int, maxFileBytes: Int) {
+         exports: [any BatchExport], jobs: Int, batchSize: Int, threadsPerJob: Int, maxFileBytes: Int) {
         self.items = items
         self.model = model
         self.options = options
@@ -51,6 +55,7 @@ final class BatchRunner: @unchecked Sendable {
         self.journal = journal
         self.exports = exports
         self.jobs = jobs
+        self.batchSize = batchSize
         self.threadsPerJob = threadsPerJob
         self.maxFileBytes = maxFileBytes
         render = exports.contains { $0.needsOverlays }
@@ -96,16 +101,17 @@ final class BatchRunner: @unchecked Sendable {
 
     private func work() {
         let session = ExplainSession(threads: threadsPerJob)
-        while let item = take() {
-            let outcome = process(item, session)
-            condition.withLock {
-                switch outcome {
-                case .done: tally.done += 1
-                case .skipped: tally.skipped += 1
-                case .failed: tally.failed += 1
-                case .stop(let reason):
-                    tally.failed += 1
-                    if stopReason == nil { stopReason = reason }
+        while let items = take() {
+            for outcome in process(items, session) {
+                condition.withLock {
+                    switch outcome {
+                    case .done: tally.done += 1
+                    case .skipped: tally.skipped += 1
+                    case .failed: tally.failed += 1
+                    case .stop(let reason):
+                        tally.failed += 1
+                        if stopReason == nil { stopReason = reason }
+                    }
                 }
             }
         }
@@ -115,11 +121,13 @@ final class BatchRunner: @unchecked Sendable {
         }
     }
 
-    private func take() -> BatchInput.Item? {
+    /// The next `batchSize` items (fewer at the end), or nil when none is left or the batch stopped.
+    private func take() -> ArraySlice<BatchInput.Item>? {
         condition.withLock {
             guard stopReason == nil, next < items.count else { return nil }
-            defer { next += 1 }
-            return items[next]
+            let end = min(items.count, next + batchSize)
+            defer { next = end }
+            return items[next..<end]
         }
     }
 
@@ -131,37 +139,83 @@ final class BatchRunner: @unchecked Sendable {
         let message: String
     }
 
-    private func process(_ item: BatchInput.Item, _ session: ExplainSession) -> Outcome {
+    /// An image read and not yet done.
+    private struct Pending {
         let path: String
-        switch item {
-        case .invalid(let failure): return record(failure)
-        case .image(let p): path = p
-        }
-        do {
-            let bytes = try read(path)
-            let sha256 = try SHA256.hex(of: bytes, name: path)
-            if journal.done[path] == sha256 { return .skipped }
-            var options = options
-            if let topK {
-                let (prediction, _) = try session.predict(bytes, model: model, top: topK)
-                options.classes = prediction.predictions.map { String($0.classIndex) }
+        let sha256: String
+        let bytes: [UInt8]
+    }
+
+    /// The outcome of each of `items`, in order.
+    private func process(_ items: ArraySlice<BatchInput.Item>, _ session: ExplainSession) -> [Outcome] {
+        var outcomes = [Outcome?](repeating: nil, count: items.count)
+        var pending: [(index: Int, image: Pending)] = []
+        for (index, item) in items.enumerated() {
+            switch item {
+            case .invalid(let failure):
+                outcomes[index] = record(failure)
+            case .image(let path):
+                do {
+                    let bytes = try read(path)
+                    let sha256 = try SHA256.hex(of: bytes, name: path)
+                    if journal.done[path] == sha256 {
+                        outcomes[index] = .skipped
+                    } else {
+                        pending.append((index, Pending(path: path, sha256: sha256, bytes: bytes)))
+                    }
+                } catch {
+                    outcomes[index] = failed(path, error)
+                }
             }
-            let output = try session.explain(bytes, model: model, options: options, render: render)
-            let result = BatchRecord(path: path, sha256: sha256, document: output.document)
-            for export in exports { try export.write(result, output: output, in: journal.directory) }
-            try journal.record(result)
-            return .done
-        } catch let failure as FileFailure {
-            return record(BatchFailure(path: path, code: failure.code, message: failure.message))
-        } catch where error is ImageDecodingError || error is ImageEncodingError {
-            let answer = ServiceError(error)
-            return record(BatchFailure(path: path, code: answer.code, message: answer.message))
-        } catch {
-            let answer = ServiceError(error)
-            let outcome = record(BatchFailure(path: path, code: answer.code, message: answer.message))
-            if case .stop = outcome { return outcome }
-            return .stop("\(path): \(error)")
         }
+        let results = explain(pending.map(\.image), session)
+        for ((index, image), result) in zip(pending, results) {
+            do {
+                let output = try result.get()
+                let record = BatchRecord(path: image.path, sha256: image.sha256, document: output.document)
+                for export in exports { try export.write(record, output: output, in: journal.directory) }
+                try journal.record(record)
+                outcomes[index] = .done
+            } catch {
+                outcomes[index] = failed(image.path, error)
+            }
+        }
+        return outcomes.map { $0! }
+    }
+
+    /// Each image's explanation: all in one batched pass when the options allow it (the top-1
+    /// class, or one class, with a method that reads a layer's activations and gradients), else
+    /// one at a time; with `--top-k` above 1, each image's top classes predicted first.
+    private func explain(_ images: [Pending], _ session: ExplainSession) -> [Result<ExplainSession.Output, any Error>] {
+        // The top-1 class is what the explanation picks from its own forward pass.
+        var options = options
+        if topK == 1 { options.classes = [] }
+        if images.count > 1, ExplainSession.batchKey(model: model, options: options) != nil {
+            return session.explain(batch: images.map { .init(bytes: $0.bytes, options: options, render: render) }, model: model)
+        }
+        return images.map { image in
+            Result {
+                var options = options
+                if let topK, topK > 1 {
+                    let (prediction, _) = try session.predict(image.bytes, model: model, top: topK)
+                    options.classes = prediction.predictions.map { String($0.classIndex) }
+                }
+                return try session.explain(image.bytes, model: model, options: options, render: render)
+            }
+        }
+    }
+
+    /// Records why the image at `path` failed: a bad file or image is that image's failure; any
+    /// other error would fail every image and stops the batch.
+    private func failed(_ path: String, _ error: any Error) -> Outcome {
+        if let failure = error as? FileFailure {
+            return record(BatchFailure(path: path, code: failure.code, message: failure.message))
+        }
+        let answer = ServiceError(error)
+        let outcome = record(BatchFailure(path: path, code: answer.code, message: answer.message))
+        if error is ImageDecodingError || error is ImageEncodingError { return outcome }
+        if case .stop = outcome { return outcome }
+        return .stop("\(path): \(error)")
     }
 
     /// Appends `failure` to errors.jsonl.

@@ -44,6 +44,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed runs first.")
     var warmup = 2
 
+    @Option(name: .customLong("batch"), help: ArgumentHelp(
+        "Also time batched passes of N copies of the image, as dynamic batching runs them (repeatable; 1 is the single pass).",
+        valueName: "N"))
+    var batchSizes: [Int] = []
+
     @Option(help: "Compute threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -59,6 +64,7 @@ struct Bench: ParsableCommand {
         }
         guard (1...1000).contains(runs), (0...100).contains(warmup) else { throw ValidationError("--runs 1...1000, --warmup 0...100") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
+        guard batchSizes.allSatisfy((1...64).contains) else { throw ValidationError("--batch must be 1...64") }
     }
 
     func run() throws {
@@ -67,6 +73,7 @@ struct Bench: ParsableCommand {
             : try model.map { try loadModel($0, modelsDirectory: modelsDirectory) }
         let bytes = try image.map(readInput) ?? Self.syntheticImage()
         var results: [BenchResult] = []
+        var batches: [BatchBenchResult] = []
         for loaded in models {
             let session = ExplainSession(threads: threads)
             // The forward pass alone, as a classifier runs it.
@@ -93,10 +100,15 @@ struct Bench: ParsableCommand {
                 results.append(BenchResult(model: loaded.name, method: name, stages: stages, forwardOnly: forward,
                                            profile: operators.map { ProfileSummary($0, runs: runs) }))
                 if format == .text { results.last!.print() }
+                for size in batchSizes {
+                    batches.append(try timeBatch(of: size, bytes: bytes, model: loaded, options: options, session: session))
+                    if format == .text { batches.last!.print() }
+                }
             }
         }
         if format == .json {
-            let document = BenchDocument(threads: threads, runs: runs, results: results.map(\.summary))
+            let document = BenchDocument(threads: threads, runs: runs, results: results.map(\.summary),
+                                         batches: batches.map(\.summary))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             print(String(decoding: try encoder.encode(document), as: UTF8.self))
@@ -177,6 +189,8 @@ struct BenchDocument: Encodable {
     let threads: Int
     let runs: Int
     let results: [Result]
+    /// `--batch` timings, per image.
+    let batches: [BatchBenchResult.Summary]
 }
 
 extension Duration {

@@ -97,6 +97,37 @@ import Testing
         }
     }
 
+    @Test(arguments: [2, 3, 5, 16, 17])
+    func fewRowsProductsEqualTheProductByHand(_ m: Int) throws {
+        // 2...16 rows (a batch through a fully connected layer) take the few-rows kernels, 17
+        // the general product; k crosses the transposed kernel's depth block (2048) and n the
+        // other's column block (1024). Columns of A that are zero in every row are rows of B
+        // the product need not read: a NaN planted there stays out of the result.
+        var random = TestRandom(seed: UInt64(55 + m))
+        let k = 2100, n = 1100
+        var a = random.tensor([m, k])
+        for row in 0..<m {
+            for i in 0..<k where i % 3 == 0 { a.floats[row * k + i] = 0 }
+        }
+        let c = random.tensor([n])
+        for threads in [1, 2] {
+            for transB in [false, true] {
+                var b = random.tensor(transB ? [n, k] : [k, n])
+                let ab = product(a, b, transA: false, transB: transB)
+                let expected = ab.indices.map { 2 * ab[$0] + 0.5 * c.floats[$0 % n] }
+                if !transB && m <= BLAS.fewRowsLimit { b.floats[3 * n + 7] = .nan }
+                let y = try forward(Gemm(alpha: 2, beta: 0.5, transB: transB), [a, b, c], threads: threads)[0]
+                #expect(y.shape == [m, n] && isClose(y.floats, expected, tolerance: 1e-3))
+                // The batch's input gradient through a layer stored [n, k]: dA = dY · B.
+                if transB {
+                    let dy = random.tensor([m, n])
+                    let dA = try backward(Gemm(transB: true), [a, b, nil], gradient: dy, wrt: [0], threads: threads)[0]
+                    #expect(dA.shape == [m, k] && isClose(dA.floats, product(dy, b, transA: false, transB: false), tolerance: 1e-3))
+                }
+            }
+        }
+    }
+
     @Test func gemmRejectsBadShapes() {
         expectInvalid("must be matrices") { _ = try forward(Gemm(), [Tensor.zeros([2, 3, 1]), Tensor.zeros([3, 2])]) }
         expectInvalid("op(A) is 2 x 3 but op(B) is 2 x 3") { _ = try forward(Gemm(), [Tensor.zeros([2, 3]), Tensor.zeros([2, 3])]) }

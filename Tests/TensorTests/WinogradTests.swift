@@ -74,6 +74,28 @@ import Testing
         #expect(conv.winograd?.isMade == true)
     }
 
+    @Test func aBatchOfSmallOutputsTakesWinogradOnceItsPixelsReachTheThreshold() throws {
+        // AlexNet's 13x13 layers: 4 images (676 pixels) stay on im2col, 5 (845 ≥ 784) take
+        // Winograd, whose transformed weights then serve every image of a chunk; likewise
+        // the input gradient of 5 replicas through a forward pass of one image.
+        var random = TestRandom(seed: 6)
+        let weights = random.tensor([8, 16, 3, 3])
+        let window = try Window(kernel: [3, 3], pads: [1, 1, 1, 1], op: "Conv")
+        let plain = Conv(window: window)
+        let conv = plain.preparing(weights: weights)
+        let four = random.tensor([4, 16, 13, 13])
+        #expect(try forward(conv, [four, weights])[0].floats == forward(plain, [four, weights])[0].floats)
+        #expect(conv.winograd?.isMade == false)
+        _ = try backward(conv, [random.tensor([1, 16, 13, 13]), weights], gradient: random.tensor([4, 8, 13, 13]), wrt: [0])
+        #expect(conv.winograd?.isMade == false)
+        let five = random.tensor([5, 16, 13, 13])
+        #expect(relativeError(try forward(conv, [five, weights])[0], try forward(plain, [five, weights])[0]) <= 1e-5)
+        #expect(conv.winograd?.isMade == true)
+        let replicas = random.tensor([5, 8, 13, 13]), one = random.tensor([1, 16, 13, 13])
+        #expect(relativeError(try backward(conv, [one, weights], gradient: replicas, wrt: [0])[0],
+                              try backward(plain, [one, weights], gradient: replicas, wrt: [0])[0]) <= 1e-5)
+    }
+
     @Test func fewInputChannelsKeepIm2col() throws {
         var random = TestRandom(seed: 5)
         let window = try Window(kernel: [3, 3], pads: [1, 1, 1, 1], op: "Conv")

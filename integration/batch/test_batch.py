@@ -106,6 +106,35 @@ def test_batch_records_every_image_and_the_corrupt_one_and_coco_loads(gradcam_bi
         assert mask.size == (224, 224) and set(mask.convert("L").tobytes()) == {0, 255}
 
 
+@pytest.mark.parametrize("classes", [[], ["--class", "circle"], ["--top-k", "1"]])
+def test_batched_passes_give_each_image_the_documents_of_one_by_one(gradcam_bin, images, tmp_path, classes):
+    """--batch-size 8 (batched forward and backward passes) against --batch-size 1: the same
+    records and the corrupt image failing alone; maps within 1e-4 and logits within 1e-4 of
+    the largest, the tolerance of the engine's batched-equals-alone tests (batched products sum
+    in another order)."""
+    root, good, corrupt = images
+    documents = {}
+    for size in (1, 8):
+        out = tmp_path / f"out{size}"
+        result = batch(gradcam_bin, "--input", root, "--output", out, "--jobs", 2, "--threads", 2, "--batch-size", size, *classes)
+        assert result.returncode == 1, result.stderr
+        assert f"done {IMAGES}, skipped (already done) 0, failed 1 of {IMAGES + 1} images" in result.stdout
+        assert [e["path"] for e in read_jsonl(out / "errors.jsonl")] == [corrupt]
+        documents[size] = {r["path"]: r for r in read_jsonl(out / "results.jsonl")}
+    assert sorted(documents[1]) == sorted(documents[8]) == good
+    for path, alone in documents[1].items():
+        batched = documents[8][path]
+        assert [p["class"] for p in batched["predictions"]] == [p["class"] for p in alone["predictions"]]
+        largest = max(abs(p["logit"]) for p in alone["predictions"])
+        for b, a in zip(batched["predictions"], alone["predictions"]):
+            assert abs(b["logit"] - a["logit"]) <= 1e-4 * max(largest, 1)
+        ((b,), (a,)) = batched["explanations"], alone["explanations"]
+        assert b["class"] == a["class"]
+        if classes[:1] != ["--class"]:
+            assert a["class"] == alone["predictions"][0]["class"]
+        assert max(abs(x - y) for x, y in zip(b["map"]["data"], a["map"]["data"])) <= 1e-4
+
+
 def test_killed_batch_resumes_without_redoing_an_image(gradcam_bin, images, tmp_path):
     root, good, corrupt = images
     out = tmp_path / "out"
@@ -215,6 +244,7 @@ def test_label_studio_export_has_each_documents_box_in_percent_and_its_mask(grad
     (["--method", "guided-backprop", "--export", "coco"], "--export coco needs a class map"),
     (["--class", "circle", "--top-k", "2"], "give --class or --top-k, not both"),
     (["--box-threshold", "0"], "--box-threshold must be in (0, 1]"),
+    (["--batch-size", "0"], "--batch-size must be 1...64"),
     (["--class", "hexagon"], "hexagon"),
 ])
 def test_bad_options_are_refused_with_what_is_accepted(gradcam_bin, images, tmp_path, args, message):

@@ -66,6 +66,19 @@ int winograd_flipped_position(int t);
 void sparse_vector_matrix(const float *a, size_t a_stride, const int *rows, int count, const float *b, size_t ldb,
                           int n, float alpha, float beta, float *c);
 
+/* A few rows times a large matrix (few_rows_product.c), for the columns j in
+ * [column_begin, column_end) of c, m x n with rows ldc apart; each reads b from memory once
+ * for all m rows (a fully connected layer's weights, once per batch).
+ * few_rows_times_transposed: c[r][j] = alpha * sum_{t<k} a[r][t] b[j][t] + beta c[r][j]
+ * (b is n x k: c = alpha a b^T + beta c).
+ * few_rows_times_matrix: c[r][j] = alpha * sum_i a[r][i] b[i][j] + beta c[r][j], the sum over
+ * the `count` rows i listed in `rows` (those where some row of a is non-zero: only those
+ * rows of b are read). With beta == 0, c is only written. */
+void few_rows_times_transposed(int m, int k, const float *a, size_t lda, const float *b, size_t ldb, float alpha,
+                               float beta, float *c, size_t ldc, int column_begin, int column_end);
+void few_rows_times_matrix(int m, const float *a, size_t lda, const int *rows, int count, const float *b, size_t ldb,
+                           float alpha, float beta, float *c, size_t ldc, int column_begin, int column_end);
+
 /* Depthwise convolution: one input channel per group, `multiplier` output channels per input
  * channel (output channel m reads input channel m / multiplier), with the geometry below. */
 typedef struct {

@@ -9,11 +9,14 @@ import CKernels
 /// Forward, by the first path that applies:
 /// - Winograd F(4x4, 3x3) for 3x3, stride-1, undilated, ungrouped kernels whose weights are
 ///   constant (`preparing(weights:)`), with at least `WinogradKernel.minimumInputChannels` input
-///   channels and at least `WinogradKernel.minimumOutputPixels` output pixels;
+///   channels and at least `WinogradKernel.minimumOutputPixels` output pixels over the batch
+///   (AlexNet's 13x13 layers at 5 images or more: the transformed weights are read once per
+///   chunk of tiles, whichever images the tiles belong to);
 /// - depthwise (one input channel per group, `Depthwise`), plane by plane in C;
 /// - otherwise im2col of the whole image (none for a 1x1, stride-1, unpadded kernel: the image
 ///   is its own column matrix), then one GEMM per group and image, the groups split among
-///   threads when there are many (`Plan.eachGroup`).
+///   threads when there are many (`Plan.eachGroup`), then the bias and activation on that
+///   image's planes while they are still in cache.
 ///
 /// VJP with respect to `X`: the same Winograd path with the flipped kernel, the depthwise
 /// kernel's adjoint, or `dCol_g = W_gᵀ · dY_g` then col2im.
@@ -30,7 +33,7 @@ public struct Conv: ActivatingOperator {
 
     /// This convolution with its fast path prepared for constant `weights` `[M, C/group, kH, kW]`
     /// with at least `minimumInputChannels` input channels, used when the output has at least
-    /// `minimumOutputPixels` pixels.
+    /// `minimumOutputPixels` pixels over the batch (or the gradient's replicas).
     public func preparing(
         weights: Tensor,
         minimumInputChannels: Int = WinogradKernel.minimumInputChannels,
@@ -62,13 +65,16 @@ public struct Conv: ActivatingOperator {
         var inPlane: Int { geometry.inH * geometry.inW }
         /// The Winograd kernel, when it applies: 3x3, stride 1, no dilation, at most 2 cells of
         /// leading padding (so the input gradient's padding `2 − pad` is not negative), and an
-        /// output large enough to repay the transform's 4x weight memory. The first call that
-        /// applies builds the transform (four times the weights' size) under the lazy kernel's lock.
-        func winogradKernelMakingIfNeeded(_ lazy: LazyWinogradKernel?) -> WinogradKernel? {
+        /// output over all `images` large enough to repay the transform's 4x weight memory. The
+        /// first call that applies builds the transform (four times the weights' size) under the
+        /// lazy kernel's lock.
+        func winogradKernelMakingIfNeeded(_ lazy: LazyWinogradKernel?, images: Int) -> WinogradKernel? {
             let g = geometry
             guard let lazy, lazy.outChannels == m, lazy.inChannels == c, g.kernelH == 3, g.kernelW == 3,
                   g.strideH == 1, g.strideW == 1, g.dilationH == 1, g.dilationW == 1,
-                  g.padTop <= 2, g.padLeft <= 2, g.outH * g.outW >= lazy.minimumOutputPixels else { return nil }
+                  g.padTop <= 2, g.padLeft <= 2,
+                  images.multipliedReportingOverflow(by: g.outH * g.outW).partialValue >= lazy.minimumOutputPixels
+            else { return nil }
             return lazy.kernel
         }
         /// Runs `body(g, gemmWorkspace)` for every group `g`: with many groups (ResNeXt's 32,
@@ -134,7 +140,7 @@ public struct Conv: ActivatingOperator {
             throw EngineError.invalid(op: opType, "bias has \(bias.count) values for \(p.m) output channels")
         }
         outputs[0].reset(shape: [p.n, p.m] + window.outputSpatialShape(p.geometry))
-        if let kernel = p.winogradKernelMakingIfNeeded(winograd) {
+        if let kernel = p.winogradKernelMakingIfNeeded(winograd, images: p.n) {
             let g = p.geometry
             x.floats.withUnsafeBufferPointer { xp in
                 outputs[0].floats.withUnsafeMutableBufferPointer { yp in
@@ -166,33 +172,32 @@ public struct Conv: ActivatingOperator {
         x.floats.withUnsafeBufferPointer { xp in
             w.floats.withUnsafeBufferPointer { wp in
                 outputs[0].floats.withUnsafeMutableBufferPointer { yp in
-                    for n in 0..<p.n {
-                        let image = xp.baseAddress! + n * p.c * p.inPlane
-                        let columns: UnsafePointer<Float>
-                        if let col {
-                            Im2Col.unfold(image, channels: p.c, p.geometry, into: col.baseAddress!, workspace: workspace)
-                            columns = UnsafePointer(col.baseAddress!)
-                        } else {
-                            columns = image
-                        }
-                        let y = yp.baseAddress! + n * p.m * p.outPlane
-                        p.eachGroup(group, workspace: workspace) { g, gemmWorkspace in
-                            BLAS.gemm(m: p.mPerGroup, n: p.outPlane, k: p.k,
-                                      a: wp.baseAddress! + g * p.mPerGroup * p.k, lda: p.k,
-                                      b: columns + g * p.k * p.outPlane, ldb: p.outPlane,
-                                      c: y + g * p.mPerGroup * p.outPlane, ldc: p.outPlane, workspace: gemmWorkspace)
-                        }
-                    }
-                }
-            }
-        }
-        if bias != nil || activation != nil {
-            outputs[0].floats.withUnsafeMutableBufferPointer { yp in
-                (bias?.floats ?? []).withUnsafeBufferPointer { bp in
-                    withKernelActivation(activation) { a in
-                        workspace.parallelChunks(p.n * p.m) { planes in
-                            bias_activation(yp.baseAddress!, Int32(p.m), p.outPlane, Int32(planes.lowerBound), Int32(planes.upperBound),
-                                            bias == nil ? nil : bp.baseAddress, a)
+                    (bias?.floats ?? []).withUnsafeBufferPointer { bp in
+                        withKernelActivation(activation) { a in
+                            for n in 0..<p.n {
+                                let image = xp.baseAddress! + n * p.c * p.inPlane
+                                let columns: UnsafePointer<Float>
+                                if let col {
+                                    Im2Col.unfold(image, channels: p.c, p.geometry, into: col.baseAddress!, workspace: workspace)
+                                    columns = UnsafePointer(col.baseAddress!)
+                                } else {
+                                    columns = image
+                                }
+                                let y = yp.baseAddress! + n * p.m * p.outPlane
+                                p.eachGroup(group, workspace: workspace) { g, gemmWorkspace in
+                                    BLAS.gemm(m: p.mPerGroup, n: p.outPlane, k: p.k,
+                                              a: wp.baseAddress! + g * p.mPerGroup * p.k, lda: p.k,
+                                              b: columns + g * p.k * p.outPlane, ldb: p.outPlane,
+                                              c: y + g * p.mPerGroup * p.outPlane, ldc: p.outPlane, workspace: gemmWorkspace)
+                                }
+                                guard bias != nil || a != nil else { continue }
+                                // This image's planes, while the product has left them in cache.
+                                workspace.parallelChunks(p.m) { planes in
+                                    bias_activation(yp.baseAddress!, Int32(p.m), p.outPlane,
+                                                    Int32(n * p.m + planes.lowerBound), Int32(n * p.m + planes.upperBound),
+                                                    bias == nil ? nil : bp.baseAddress, a)
+                                }
+                            }
                         }
                     }
                 }
@@ -208,7 +213,7 @@ public struct Conv: ActivatingOperator {
         let replicas = gradient.shape[0]
         var dx = Tensor.zeros([replicas] + shape.dropFirst())
         let workspace = context.workspace
-        if let kernel = p.winogradKernelMakingIfNeeded(winograd) {
+        if let kernel = p.winogradKernelMakingIfNeeded(winograd, images: replicas) {
             // The input gradient is the correlation of dY, padded by 2 − pad, with the flipped kernel.
             let g = p.geometry
             gradient.floats.withUnsafeBufferPointer { dyp in

@@ -111,9 +111,10 @@ public final class LazyWinogradKernel: @unchecked Sendable {
 /// A 3x3 kernel `W [Cout, Cin, 3, 3]` in the Winograd domain:
 /// `U[t][o][c] = (G W[o, c] Gᵀ)[t]` for the 36 positions `t = 6a + b`.
 public final class WinogradKernel: Sendable {
-    /// By default, outputs smaller than this (28x28, VGG16's fourth block) use im2col: at 14x14 the
-    /// product is bound by reading the transformed weights, and a third of each 4x4 tile
-    /// grid falls outside the image, so the gain would not repay the memory.
+    /// By default, outputs smaller than this over the whole batch (28x28, VGG16's fourth block, for
+    /// one image) use im2col: one 14x14 image's product is bound by reading the transformed
+    /// weights, and a third of each 4x4 tile grid falls outside the image, so the gain would not
+    /// repay the memory; 4 such images share one read of the weights and repay it.
     public static let minimumOutputPixels = 28 * 28
     /// Kernels with fewer input channels (an RGB image's 3) use im2col: the GEMM is then too
     /// small to repay the output transform, which costs the same for any input depth

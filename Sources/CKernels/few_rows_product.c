@@ -1,0 +1,115 @@
+/* Products of a few rows (a batch of images) with a large matrix (a fully connected layer's
+ * weights), streaming the matrix from memory once for all the rows. */
+#include "ckernels.h"
+#include "vectorized.h"
+
+/* Columns of `a` summed per pass over the rows of `b`: 4 rows of `a` of this many floats
+ * (32 KiB) stay in the level-1 and level-2 caches while every row of `b` passes by. */
+#define DEPTH_BLOCK 2048
+
+VECTORIZED(few_rows_times_transposed,
+           (int m, int k, const float *a, size_t lda, const float *b, size_t ldb, float alpha, float beta,
+            float *c, size_t ldc, int column_begin, int column_end),
+           (m, k, a, lda, b, ldb, alpha, beta, c, ldc, column_begin, column_end)) {
+    for (int r = 0; r < m; r++) {
+        for (int j = column_begin; j < column_end; j++) c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j];
+    }
+    for (int d = 0; d < k; d += DEPTH_BLOCK) {
+        const int depth = k - d < DEPTH_BLOCK ? k - d : DEPTH_BLOCK;
+        int j = column_begin;
+        /* Two columns and four rows at once: each load of a row of `a` serves two sums, each
+         * load of a column four. */
+        for (; j + 2 <= column_end; j += 2) {
+            const float *restrict u = b + (size_t)j * ldb + d, *restrict v = u + ldb;
+            int r = 0;
+            for (; r + 4 <= m; r += 4) {
+                const float *restrict a0 = a + r * lda + d, *restrict a1 = a0 + lda;
+                const float *restrict a2 = a1 + lda, *restrict a3 = a2 + lda;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+                {
+#pragma clang fp reassociate(on)
+                    for (int t = 0; t < depth; t++) {
+                        s0 += a0[t] * u[t];
+                        s1 += a1[t] * u[t];
+                        s2 += a2[t] * u[t];
+                        s3 += a3[t] * u[t];
+                        t0 += a0[t] * v[t];
+                        t1 += a1[t] * v[t];
+                        t2 += a2[t] * v[t];
+                        t3 += a3[t] * v[t];
+                    }
+                }
+                c[r * ldc + j] += alpha * s0;
+                c[(r + 1) * ldc + j] += alpha * s1;
+                c[(r + 2) * ldc + j] += alpha * s2;
+                c[(r + 3) * ldc + j] += alpha * s3;
+                c[r * ldc + j + 1] += alpha * t0;
+                c[(r + 1) * ldc + j + 1] += alpha * t1;
+                c[(r + 2) * ldc + j + 1] += alpha * t2;
+                c[(r + 3) * ldc + j + 1] += alpha * t3;
+            }
+            for (; r < m; r++) {
+                const float *restrict row = a + r * lda + d;
+                float s = 0, t0 = 0;
+                {
+#pragma clang fp reassociate(on)
+                    for (int t = 0; t < depth; t++) {
+                        s += row[t] * u[t];
+                        t0 += row[t] * v[t];
+                    }
+                }
+                c[r * ldc + j] += alpha * s;
+                c[r * ldc + j + 1] += alpha * t0;
+            }
+        }
+        for (; j < column_end; j++) {
+            const float *restrict column = b + (size_t)j * ldb + d;
+            for (int r = 0; r < m; r++) {
+                const float *restrict row = a + r * lda + d;
+                float s = 0;
+                {
+#pragma clang fp reassociate(on)
+                    for (int t = 0; t < depth; t++) s += row[t] * column[t];
+                }
+                c[r * ldc + j] += alpha * s;
+            }
+        }
+    }
+}
+
+/* Columns of `c` updated per pass over the live rows of `b`: up to 16 rows of `c` of this
+ * many floats (64 KiB) stay in the level-2 cache. */
+#define COLUMN_BLOCK 1024
+
+VECTORIZED(few_rows_times_matrix,
+           (int m, const float *a, size_t lda, const int *rows, int count, const float *b, size_t ldb, float alpha,
+            float beta, float *c, size_t ldc, int column_begin, int column_end),
+           (m, a, lda, rows, count, b, ldb, alpha, beta, c, ldc, column_begin, column_end)) {
+    for (int r = 0; r < m; r++) {
+        for (int j = column_begin; j < column_end; j++) c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j];
+    }
+    for (int begin = column_begin; begin < column_end; begin += COLUMN_BLOCK) {
+        const int n = column_end - begin < COLUMN_BLOCK ? column_end - begin : COLUMN_BLOCK;
+        int i = 0;
+        /* Four rows of b per pass over the block of c, so c is loaded and stored a quarter as often. */
+        for (; i + 4 <= count; i += 4) {
+            const float *restrict b0 = b + (size_t)rows[i] * ldb + begin, *restrict b1 = b + (size_t)rows[i + 1] * ldb + begin;
+            const float *restrict b2 = b + (size_t)rows[i + 2] * ldb + begin, *restrict b3 = b + (size_t)rows[i + 3] * ldb + begin;
+            for (int r = 0; r < m; r++) {
+                const float *x = a + r * lda;
+                const float s0 = alpha * x[rows[i]], s1 = alpha * x[rows[i + 1]];
+                const float s2 = alpha * x[rows[i + 2]], s3 = alpha * x[rows[i + 3]];
+                float *restrict out = c + r * ldc + begin;
+                for (int j = 0; j < n; j++) out[j] += s0 * b0[j] + s1 * b1[j] + s2 * b2[j] + s3 * b3[j];
+            }
+        }
+        for (; i < count; i++) {
+            const float *restrict row = b + (size_t)rows[i] * ldb + begin;
+            for (int r = 0; r < m; r++) {
+                const float s = alpha * a[r * lda + rows[i]];
+                float *restrict out = c + r * ldc + begin;
+                for (int j = 0; j < n; j++) out[j] += s * row[j];
+            }
+        }
+    }
+}
