@@ -20,7 +20,7 @@ public struct ExplainOptions: Sendable {
     public var maxSide = ExplainOptions.defaultMaxSide
     /// Faithfulness metrics computed for each class's map (none by default: they cost forward passes).
     public var metrics: [FaithfulnessMetric] = []
-    /// The seed of the metrics' noise (ROAD's imputation).
+    /// The seed of the metrics' noise (ROAD's imputation), in `SanityOptions.seedRange`.
     public var metricsSeed: UInt64 = 0
     /// The object's box, for `pointing-game`.
     public var box: ObjectBox?
@@ -46,7 +46,7 @@ public struct ExplainOptions: Sendable {
         var metrics: [FaithfulnessMetric] = []
         for name in names {
             guard let metric = FaithfulnessMetric(rawValue: name) else {
-                throw .invalidRequest("unknown metric \(name.count <= 40 ? "'\(name)'" : "of \(name.count) characters"); metrics: \(FaithfulnessMetric.allNames.joined(separator: ", "))")
+                throw .invalidRequest("unknown metric '\(name.prefix(64))'; metrics: \(FaithfulnessMetric.allNames.joined(separator: ", "))")
             }
             if !metrics.contains(metric) { metrics.append(metric) }
         }
@@ -63,6 +63,9 @@ public struct ExplainOptions: Sendable {
         guard layers.count <= 16 else { throw .invalidRequest("at most 16 layers per request, got \(layers.count)") }
         guard Self.maxSideRange.contains(maxSide) else {
             throw .invalidRequest("max_side must be between \(Self.maxSideRange.lowerBound) and \(Self.maxSideRange.upperBound), got \(maxSide)")
+        }
+        guard SanityOptions.seedRange.contains(metricsSeed) else {
+            throw .invalidRequest("metrics_seed must be an integer in \(SanityOptions.seedRange.lowerBound)...\(SanityOptions.seedRange.upperBound), got \(metricsSeed)")
         }
         guard metrics.contains(.pointingGame) == (box != nil) else {
             throw .invalidRequest(box == nil ? "metric pointing-game needs the object's box: box=x0,y0,x1,y1 in image pixels"

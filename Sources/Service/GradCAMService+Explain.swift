@@ -73,7 +73,7 @@ extension GradCAMService {
         options.dilate = try p.bool("dilate") ?? false
         options.maxSide = try p.int("max_side", in: ExplainOptions.maxSideRange) ?? options.maxSide
         options.metrics = try ExplainOptions.metrics(named: p.list("metrics"))
-        options.metricsSeed = try p.int("metrics_seed", in: 0...Int.max).map(UInt64.init) ?? options.metricsSeed
+        options.metricsSeed = try p.int("metrics_seed", in: 0...Int(SanityOptions.seedRange.upperBound)).map(UInt64.init) ?? options.metricsSeed
         options.box = try p.single("box").map(ObjectBox.init(parsing:))
         return options
     }

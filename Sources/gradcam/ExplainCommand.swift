@@ -59,7 +59,9 @@ struct ExplainCommand: ParsableCommand {
         valueName: "metric"))
     var metrics: [String] = []
 
-    @Option(name: .customLong("metrics-seed"), help: "The seed of the metrics' noise (ROAD's imputation).")
+    @Option(name: .customLong("metrics-seed"), help: ArgumentHelp(
+        "The seed of the metrics' noise (ROAD's imputation), \(SanityOptions.seedRange.lowerBound)...\(SanityOptions.seedRange.upperBound).",
+        valueName: "seed"))
     var metricsSeed: UInt64 = 0
 
     @Option(help: ArgumentHelp("The object's box for pointing-game, in image pixels: x0,y0,x1,y1.", valueName: "x0,y0,x1,y1"))
