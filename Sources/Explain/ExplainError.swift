@@ -10,6 +10,8 @@ public enum ExplainError: Error, Equatable, CustomStringConvertible {
     case noClassActivationHead(String)
     case notDilatable(String)
     case unsupportedModel(String)
+    /// A method parameter out of its range, or one the model's input cannot take.
+    case invalidParameter(String)
     case internalInconsistency(String)
 
     public var description: String {
@@ -26,6 +28,8 @@ public enum ExplainError: Error, Equatable, CustomStringConvertible {
             "method 'cam' needs a global-average-pool + linear head after the layer: \(reason)"
         case let .notDilatable(reason):
             "cannot dilate this model: \(reason)"
+        case let .invalidParameter(reason):
+            reason
         case let .unsupportedModel(reason):
             "cannot explain this model: \(reason)"
         case let .internalInconsistency(reason):

@@ -1,11 +1,5 @@
 import Tensor
 
-extension Method {
-    /// Whether images explained with this method can share one batched forward and backward
-    /// pass: the method reads only the layer's activations and the gradients to them.
-    public var isBatchable: Bool { needsLayerGradients && !isGuided }
-}
-
 extension Explainer {
     /// One image of a batch: its preprocessed input `[1, C, H, W]` and the class to explain
     /// (nil: its own top-1 class).
@@ -32,9 +26,10 @@ extension Explainer {
     /// pass throws, or its scores are not `[N, classes]`) explains the items one at a time,
     /// now and from then on (`runsBatches`). Each explanation's timings are the batch's.
     /// Throws `Cancellation.Stopped` when the batch must stop.
-    public func explain(batch items: [BatchItem], method: Method, layers: [Layer]) throws -> [Result<Explanation, any Error>] {
+    public func explain(batch items: [BatchItem], method: Method, layers: [Layer],
+                        parameters: MethodParameters = MethodParameters()) throws -> [Result<Explanation, any Error>] {
         guard method.isBatchable, !layers.isEmpty else {
-            throw ExplainError.internalInconsistency("\(method.rawValue) at \(layers.count) layers cannot be batched")
+            throw ExplainError.internalInconsistency("\(method.name) at \(layers.count) layers cannot be batched")
         }
         var results = [Result<Explanation, any Error>?](repeating: nil, count: items.count)
         var members: [Int] = []
@@ -47,14 +42,15 @@ extension Explainer {
                 members.append(index)
             }
         }
-        let batched = members.count > 1 && runsBatches ? try stacked(members.map { items[$0] }, method: method, layers: layers) : nil
+        let batched = members.count > 1 && runsBatches ? try stacked(members.map { items[$0] }, method: method, layers: layers, parameters: parameters) : nil
         for (position, index) in members.enumerated() {
             if let batched {
                 results[index] = .success(batched[position])
             } else {
                 let item = items[index]
                 do {
-                    results[index] = .success(try explain(item.input, method: method, classes: item.classIndex.map { [$0] }, layers: layers))
+                    results[index] = .success(try explain(item.input, method: method, classes: item.classIndex.map { [$0] }, layers: layers,
+                                                          parameters: parameters))
                 } catch let stopped as Cancellation.Stopped {
                     throw stopped
                 } catch {
@@ -67,21 +63,22 @@ extension Explainer {
 
     /// The batched passes for valid `items` (two or more), or nil when the graph cannot run
     /// a batch (then `runsBatches` is turned off).
-    private func stacked(_ items: [BatchItem], method: Method, layers: [Layer]) throws -> [Explanation]? {
+    private func stacked(_ items: [BatchItem], method: Method, layers: [Layer], parameters: MethodParameters) throws -> [Explanation]? {
         let n = items.count
         let clock = ContinuousClock()
         var timings = StageTimings()
         let layerValues = Set(layers.map(\.value))
-        let plan = try BackwardPlan(graph: model.graph, from: model.logits, to: layerValues)
+        let needs = method.needs
+        let plan = needs.layerGradients ? try BackwardPlan(graph: model.graph, from: model.logits, to: layerValues) : nil
         let batch = Tensor(shape: [n] + model.inputShape.dropFirst(), floats: Array(items.map(\.input.floats).joined()))
 
         var start = clock.now
         let logits: [Float]
         let activations: [Tensor]
         do {
-            let results = try executor.forward([model.input: batch], keep: layerValues, preparing: [plan])
+            let results = try executor.forward([model.input: batch], keep: layerValues, preparing: plan.map { [$0] } ?? [])
             let scores = try results.tensor(model.logits)
-            activations = try layers.map { try results.tensor($0.value) }
+            activations = try layers.map { try $0.layout.nchw(results.tensor($0.value)) }
             guard scores.shape.first == n, scores.count == n * model.classCount,
                   activations.allSatisfy({ $0.rank == 4 && $0.shape[0] == n }) else {
                 runsBatches = false
@@ -101,25 +98,28 @@ extension Explainer {
         var seed = Tensor.zeros([n, classCount])
         for (row, cls) in classes.enumerated() { seed.floats[row * classCount + cls] = 1 }
         start = clock.now
-        let gradients = try executor.backward(plan, seed: seed.reshaped([n] + model.shapes[model.logits.index]!.dropFirst()))
+        let gradients = try plan.map { try executor.backward($0, seed: seed.reshaped([n] + model.shapes[model.logits.index]!.dropFirst())) }
+        let layerGradients = try layers.map { layer in try gradients.map { try layer.layout.nchw($0.tensor(layer.value)) } }
         timings.backward = clock.now - start
 
         start = clock.now
-        var maps: [[Heatmap]] = Array(repeating: [], count: n)  // [image][layer]
-        for (layer, a) in zip(layers, activations) {
-            let g = try gradients.tensor(layer.value)
-            for row in 0..<n {
-                let activation = try LayerActivations(Self.row(row, of: a), layer: layer.name)
-                let raw = try GradientMethods.maps(method, activations: activation, gradients: Self.row(row, of: g))
-                maps[row].append(Heatmap(raw: raw.plane(0), width: raw.width, height: raw.height))
+        var explained: [ClassExplanation] = []
+        for row in 0..<n {
+            let evidenceLayers = try layers.indices.map { i in
+                try LayerEvidence(layer: layers[i], activations: LayerActivations(Self.row(row, of: activations[i]), layer: layers[i].name),
+                                  gradients: layerGradients[i].map { Self.row(row, of: $0) })
             }
+            let evidence = Evidence(
+                classes: [classes[row]], logits: Array(logits[row * classCount ..< (row + 1) * classCount]),
+                input: model.inputLayout.nchw(items[row].input), layers: evidenceLayers, inputGradients: [:], classHeadWeights: nil,
+                explainer: self,
+                parameters: parameters)
+            explained += try method.implementation.explain(evidence)
         }
         timings.map = clock.now - start
         return (0..<n).map { row in
-            Explanation(
-                logits: Array(logits[row * classCount ..< (row + 1) * classCount]),
-                classes: [ClassExplanation(classIndex: classes[row], heatmap: Heatmap.fused(maps[row]), guidedGradient: nil, guidedGradCAM: nil)],
-                timings: timings)
+            Explanation(logits: Array(logits[row * classCount ..< (row + 1) * classCount]), classes: [explained[row]], timings: timings,
+                        parameters: method.implementation.parameters(parameters))
         }
     }
 

@@ -6,20 +6,22 @@ import Tensor
 public final class Explainer {
     public let model: ExplainableModel
     let executor: Executor
-    /// Masked inputs per Score-CAM forward pass. Graphs that cannot run a batch (a
-    /// `Reshape` to a fixed batch of 1, say) fall back to 1 after the first attempt.
-    public var scoreCAMBatchSize = 16
+    /// Inputs per forward pass when a method scores other inputs (Score-CAM's masked
+    /// inputs). Graphs that cannot run a batch fall back to 1 after the first attempt.
+    public var scoreBatchSize = 16
     /// Whether `explain(batch:method:layers:)` stacks its images into one pass. Graphs that
     /// cannot run a batch turn it off after the first attempt (see `Explainer+Batch.swift`).
     public internal(set) var runsBatches = true
     private let clock = ContinuousClock()
+    /// Time spent in the passes methods run themselves (`timedPass`), counted as forward time.
+    private var methodPassTime = Duration.zero
 
     public init(model: ExplainableModel, threads: Int = 1) {
         self.model = model
         executor = Executor(graph: model.graph, threads: threads)
     }
 
-    /// Forward passes run so far (one per `explain` or `predict`, plus Score-CAM's batches).
+    /// Forward passes run so far (one per `explain` or `predict`, plus the batches methods score).
     public var forwardCount: Int { executor.forwardCount }
     /// Backward passes run so far (several classes share one).
     public var backwardCount: Int { executor.backwardCount }
@@ -40,78 +42,76 @@ public final class Explainer {
     }
 
     /// Explains `input` (`model.inputShape`, preprocessed) for `classes` (nil: the top-1 class)
-    /// at `layers` (fused when several; ignored by guided backpropagation), with one
-    /// forward pass and at most one backward pass per rectifier rule.
-    public func explain(_ input: Tensor, method: Method, classes requested: [Int]?, layers: [Layer]) throws -> Explanation {
+    /// with `method` at `layers` (fused when several; ignored by methods without a layer).
+    public func explain(_ input: Tensor, method: Method, classes requested: [Int]?, layers: [Layer],
+                        parameters: MethodParameters = MethodParameters()) throws -> Explanation {
+        try explain(input, methods: [method], classes: requested, layers: layers, parameters: parameters)[0]
+    }
+
+    /// Explains `input` with each of `methods`, from one forward pass and one backward pass
+    /// per kind of gradient their needs ask for (`MethodNeeds.union`): one explanation per
+    /// method, in order. Each carries the shared passes' timings and its own map time.
+    public func explain(_ input: Tensor, methods: [Method], classes requested: [Int]?, layers: [Layer],
+                        parameters: MethodParameters = MethodParameters()) throws -> [Explanation] {
         try checkInput(input)
-        guard !layers.isEmpty || !method.usesLayer else {
-            throw ExplainError.internalInconsistency("no layer given for \(method.rawValue)")
+        let needs = methods.reduce(MethodNeeds()) { $0.union($1.needs) }
+        guard !layers.isEmpty || !needs.usesLayer else {
+            throw ExplainError.internalInconsistency("no layer given for \(methods.map(\.name).joined(separator: ", "))")
         }
+        let usedLayers = needs.usesLayer ? layers : []
         var timings = StageTimings()
-        let layerValues = Set(layers.map(\.value))
-        let camHead = method == .cam ? try ClassActivationHead(model: model, layers: layers) : nil
+        let layerValues = Set(usedLayers.map(\.value))
+        let camHead = needs.classHead ? try ClassActivationHead(model: model, layers: usedLayers) : nil
 
         // Plans first: the forward pass keeps exactly what their VJPs read.
-        var layerPlan: BackwardPlan?
-        if method.needsLayerGradients {
-            layerPlan = try BackwardPlan(graph: model.graph, from: model.logits, to: layerValues)
-        } else if let camHead {
-            layerPlan = camHead.plan
+        var layerTargets: Set<ValueID> = needs.layerGradients ? layerValues : []
+        if let camHead { layerTargets.insert(camHead.pooled) }
+        let layerPlan = layerTargets.isEmpty ? nil : try BackwardPlan(graph: model.graph, from: model.logits, to: layerTargets)
+        let inputPlans = try needs.inputGradients.sorted { "\($0)" < "\($1)" }.map {
+            try BackwardPlan(graph: model.graph, from: model.logits, to: [model.input], rule: $0)
         }
-        let guidedPlan = method.isGuided
-            ? try BackwardPlan(graph: model.graph, from: model.logits, to: [model.input], rule: .guided) : nil
 
         var start = clock.now
         let results = try executor.forward(
-            [model.input: input], keep: method.usesLayer ? layerValues : [],
-            preparing: [layerPlan, guidedPlan].compactMap { $0 })
+            [model.input: input], keep: needs.layerActivations ? layerValues : [],
+            preparing: ([layerPlan] + inputPlans).compactMap { $0 })
         let logits = try results.tensor(model.logits).floats
-        // Channels-last layers are read as [1, C, H, W]: the methods below see one layout.
-        let activations = try layers.map { try LayerActivations($0.layout.nchw(results.tensor($0.value)), layer: $0.name) }
+        // Channels-last layers are read as [1, C, H, W]: the methods see one layout.
+        let activations = needs.layerActivations
+            ? try usedLayers.map { try LayerActivations($0.layout.nchw(results.tensor($0.value)), layer: $0.name) } : []
         timings.forward = clock.now - start
 
         let classes = try resolve(requested, logits: logits)
         let seed = oneHot(classes)
         start = clock.now
         let layerGradients = try layerPlan.map { try executor.backward($0, seed: seed) }
-        let inputGradients = try guidedPlan.map { try model.inputLayout.nchw(executor.backward($0, seed: seed).tensor(model.input)) }
+        var inputGradients: [RectifierRule: Tensor] = [:]
+        for plan in inputPlans {
+            inputGradients[plan.rule] = try model.inputLayout.nchw(executor.backward(plan, seed: seed).tensor(model.input))
+        }
         timings.backward = clock.now - start
 
-        start = clock.now
-        let forwardBeforeMaps = timings.forward  // Score-CAM's masked forward passes count as forward
-        var maps: [[Heatmap]] = []  // [layer][class]
-        if method.usesLayer {
-            for (layer, a) in zip(layers, activations) {
-                let raw: RawMaps
-                switch method {
-                case .eigencam:
-                    let projection = EigenProjection.map(a)
-                    raw = RawMaps(count: classes.count, height: a.height, width: a.width,
-                                  values: Array(Array(repeating: projection.values, count: classes.count).joined()))
-                case .scorecam:
-                    raw = a.weightedSum(try scoreCAMWeights(a, input: input, classes: classes, timings: &timings))
-                case .cam:
-                    raw = a.weightedSum(camHead!.weights(from: try layerGradients!.tensor(camHead!.pooled)))
-                default:
-                    raw = try GradientMethods.maps(method, activations: a, gradients: layer.layout.nchw(layerGradients!.tensor(layer.value)))
-                }
-                maps.append((0..<classes.count).map { Heatmap(raw: raw.plane($0), width: raw.width, height: raw.height) })
-            }
+        var evidenceLayers: [LayerEvidence] = []
+        for (index, layer) in usedLayers.enumerated() where needs.layerActivations {
+            let gradients = needs.layerGradients ? try layer.layout.nchw(layerGradients!.tensor(layer.value)) : nil
+            evidenceLayers.append(try LayerEvidence(layer: layer, activations: activations[index], gradients: gradients))
         }
-        var explanations: [ClassExplanation] = []
-        for (k, cls) in classes.enumerated() {
-            let guided = inputGradients.map { guidedGradient($0, replica: k) }
-            var heatmap = maps.isEmpty ? nil : Heatmap.fused(maps.map { $0[k] })
-            var product: Tensor?
-            if method == .guidedGradcam, let guided, let cam = heatmap {
-                product = Self.multiply(guided, by: cam)
-            } else if method == .guidedBackprop, let guided {
-                heatmap = Self.saliency(guided)
-            }
-            explanations.append(ClassExplanation(classIndex: cls, heatmap: heatmap!, guidedGradient: guided, guidedGradCAM: product))
+        let evidence = Evidence(
+            classes: classes, logits: logits, input: model.inputLayout.nchw(input), layers: evidenceLayers,
+            inputGradients: inputGradients,
+            classHeadWeights: try camHead.map { $0.weights(from: try layerGradients!.tensor($0.pooled)) },
+            explainer: self,
+            parameters: parameters)
+        return try methods.map { method in
+            methodPassTime = .zero
+            let start = clock.now
+            let explained = try method.implementation.explain(evidence)
+            var own = timings
+            own.forward += methodPassTime
+            own.map = clock.now - start - methodPassTime
+            return Explanation(logits: logits, classes: explained, timings: own,
+                               parameters: method.implementation.parameters(parameters))
         }
-        timings.map = clock.now - start - (timings.forward - forwardBeforeMaps)
-        return Explanation(logits: logits, classes: explanations, timings: timings)
     }
 
     /// A value the last forward pass kept (a layer's activations).
@@ -142,47 +142,34 @@ public final class Explainer {
         return seed.reshaped([classes.count] + model.shapes[model.logits.index]!.dropFirst())
     }
 
-    private func guidedGradient(_ gradients: Tensor, replica k: Int) -> Tensor {
-        let size = gradients.count / gradients.shape[0]
-        return Tensor(shape: Array(gradients.shape.dropFirst()), floats: Array(gradients.floats[k * size ..< (k + 1) * size]))
-    }
-
-    private func scoreCAMWeights(
-        _ a: LayerActivations, input: Tensor, classes: [Int], timings: inout StageTimings
-    ) throws -> [Float] {
+    /// Runs `body` (passes a method asks for), adding its time to the method's forward time.
+    func timedPass<T>(_ body: () throws -> T) rethrows -> T {
         let start = clock.now
-        defer { timings.forward += clock.now - start }
-        // Masks are applied to the [1, C, H, W] input; batches go back to the model's layout.
+        defer { methodPassTime += clock.now - start }
+        return try body()
+    }
+
+    /// The logits `[B, classes]` (flattened) of a batch of channels-first inputs `[B, C, H, W]`,
+    /// converted to the model's layout. A graph that cannot run a batch (a `Reshape` to a
+    /// fixed batch of 1, say) scores the rows one at a time, now and from then on.
+    func scores(_ batch: Tensor) throws -> [Float] {
         let layout = model.inputLayout
-        let logits = { (batch: Tensor) throws -> [Float] in
-            try self.executor.forward([self.model.input: layout.fromNCHW(batch)]).tensor(self.model.logits).floats
+        let run = { (inputs: Tensor) throws -> [Float] in
+            try self.executor.forward([self.model.input: layout.fromNCHW(inputs)]).tensor(self.model.logits).floats
         }
-        let planar = layout.nchw(input)
-        do {
-            return try ScoreCAM.weights(activations: a, input: planar, classes: classes, batchSize: scoreCAMBatchSize, score: logits)
-        } catch is EngineError where scoreCAMBatchSize > 1 {
-            scoreCAMBatchSize = 1
-            return try ScoreCAM.weights(activations: a, input: planar, classes: classes, batchSize: 1, score: logits)
+        let count = batch.shape[0]
+        if count > 1 && scoreBatchSize > 1 {
+            do {
+                return try run(batch)
+            } catch is EngineError {
+                scoreBatchSize = 1
+            }
         }
-    }
-
-    /// Guided Grad-CAM: each channel of the guided gradient `[3, H, W]` times the class map
-    /// upsampled (bilinear) to `H x W`.
-    static func multiply(_ guided: Tensor, by map: Heatmap) -> Tensor {
-        let height = guided.shape[1], width = guided.shape[2]
-        let mask = map.upsampled(width: width, height: height).values
-        var product = guided
-        for c in 0..<guided.shape[0] {
-            for i in 0..<height * width { product.floats[c * height * width + i] *= mask[i] }
+        let size = batch.count / max(count, 1)
+        var logits: [Float] = []
+        for row in 0..<count {
+            logits += try run(Tensor(shape: [1] + batch.shape.dropFirst(), floats: Array(batch.floats[row * size ..< (row + 1) * size])))
         }
-        return product
-    }
-
-    /// The saliency of a guided gradient `[3, H, W]`: `max_c |g_c|` per pixel, normalized.
-    static func saliency(_ guided: Tensor) -> Heatmap {
-        let channels = guided.shape[0], height = guided.shape[1], width = guided.shape[2]
-        let plane = height * width
-        let values = (0..<plane).map { i in (0..<channels).reduce(Float(0)) { max($0, abs(guided.floats[$1 * plane + i])) } }
-        return Heatmap(raw: values, width: width, height: height)
+        return logits
     }
 }

@@ -7,18 +7,33 @@ public struct Explanation: Sendable {
     /// One entry per requested class, in request order.
     public let classes: [ClassExplanation]
     public let timings: StageTimings
+    /// The method's parameter values, defaults filled in (`ExplanationMethod.parameters`).
+    public let parameters: [String: ParameterValue]
 }
 
 /// One class's explanation.
 public struct ClassExplanation: Sendable {
     public let classIndex: Int
-    /// The class map in [0, 1] at the layer's resolution (several layers: the finest).
-    /// For guided backpropagation, the saliency `max_c |g_c|` at the input's resolution.
+    /// The class map in [0, 1]: at the layer's resolution for the layer methods (several
+    /// layers: the finest); for a method without a layer, the saliency of its attribution at
+    /// the input's resolution.
     public let heatmap: Heatmap
-    /// Guided methods: the input gradient through guided ReLUs, `[3, H, W]` at the model's input size.
-    public let guidedGradient: Tensor?
-    /// Guided Grad-CAM: `guidedGradient` times the class map upsampled to the input size.
-    public let guidedGradCAM: Tensor?
+    /// Maps at the input's resolution, per input channel: the method's own first (the
+    /// document's map), then any it was made from (guided Grad-CAM's guided backpropagation).
+    public let attributions: [Attribution]
+
+    public init(classIndex: Int, heatmap: Heatmap, attributions: [Attribution]) {
+        self.classIndex = classIndex
+        self.heatmap = heatmap
+        self.attributions = attributions
+    }
+}
+
+/// A map at the model's input resolution with one plane per input channel, `[C, H, W]`
+/// (channels first), named for its picture (`guided_backprop`, `guided_gradcam`).
+public struct Attribution: Sendable {
+    public let name: String
+    public let values: Tensor
 }
 
 /// Time spent in each stage of an explanation, for `gradcam bench` and metrics.

@@ -5,6 +5,8 @@ import Models
 /// What a user asks of an explanation (CLI flags and HTTP parameters alike).
 public struct ExplainOptions: Sendable {
     public var method: Method = .gradcam
+    /// The method's parameters (nil fields: its defaults).
+    public var parameters = MethodParameters()
     /// Class indices or labels; empty means the top-1 class.
     public var classes: [String] = []
     /// Layer names (tensor, node or alias); several are fused; empty means the model's default.
@@ -71,6 +73,7 @@ public struct ExplainOptions: Sendable {
             throw .invalidRequest(box == nil ? "metric pointing-game needs the object's box: box=x0,y0,x1,y1 in image pixels"
                                              : "box is read only by the pointing game: add pointing-game to metrics")
         }
+        do { try parameters.validate() } catch { throw .invalidRequest(error.description) }
     }
 }
 

@@ -18,12 +18,13 @@ extension ExplainSession {
     }
 
     /// What requests must share to be explained in one batched pass: the model (and so its
-    /// input size: every image is preprocessed to the model's `[1, C, H, W]`), the method and
-    /// the layers. Options that only shape the answer (format, colormap, alpha, top) may differ.
+    /// input size: every image is preprocessed to the model's `[1, C, H, W]`), the method, its
+    /// parameters and the layers. Options that only shape the answer (format, colormap, alpha, top) may differ.
     public struct BatchKey: Hashable, Sendable {
         let model: ObjectIdentifier
         let inputShape: [Int]
         let method: Method
+        let parameters: MethodParameters
         let layers: [String]
     }
 
@@ -33,7 +34,7 @@ extension ExplainSession {
     public static func batchKey(model: LoadedModel, options: ExplainOptions) -> BatchKey? {
         guard options.method.isBatchable, !options.dilate, options.classes.count <= 1 else { return nil }
         return BatchKey(model: ObjectIdentifier(model), inputShape: model.explainable.inputShape,
-                        method: options.method, layers: options.layers)
+                        method: options.method, parameters: options.parameters, layers: options.layers)
     }
 
     /// Explains `requests` for `model` as `explain` does each, with one forward and one
@@ -61,7 +62,7 @@ extension ExplainSession {
             do {
                 let explanations = try explainer(for: model.explainable, id: ObjectIdentifier(model), kept: true).explain(
                     batch: members.map { Explainer.BatchItem(input: $0.request.input, classIndex: $0.request.classes.first) },
-                    method: options.method, layers: first.request.layers)
+                    method: options.method, layers: first.request.layers, parameters: options.parameters)
                 for (member, explanation) in zip(members, explanations) {
                     let request = requests[member.index]
                     results[member.index] = Result {

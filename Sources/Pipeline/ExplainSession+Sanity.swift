@@ -47,7 +47,7 @@ extension ExplainSession {
             steps: result.steps.enumerated().map { SanityStep(step: $0.offset, layer: $0.element.layer?.node, op: $0.element.layer?.op) },
             methods: options.methods.enumerated().map { k, method in
                 let curve = result.steps.map { $0.similarities[k] }
-                return SanityCurve(method: method.rawValue, verdict: SanityVerdict(curve: curve).rawValue,
+                return SanityCurve(method: method.name, verdict: SanityVerdict(curve: curve).rawValue,
                                    meanSpearmanAbs: SanityVerdict.meanCorrelation(curve) ?? 0, curve: curve)
             })
         return SanityOutput(document: document, maps: result.steps.map(\.maps), input: input, timings: timings)

@@ -24,14 +24,26 @@ public final class ExplainSession {
         /// The image drawn on: the input decoded and oriented, resized to fit `maxSide` when
         /// rendering (decoded within the pixel budget, possibly reduced, otherwise).
         public var image: Image
-        /// Per class: the map over the image (not for guided backpropagation).
-        public var overlays: [Image]
-        /// Guided methods, per class: the guided gradient (guided backprop, or times Grad-CAM) as an
-        /// image at the input's size.
-        public var guidedImages: [Image]
-        /// Guided Grad-CAM only, per class: the plain guided backpropagation image.
-        public var guidedBackpropImages: [Image]
+        /// Per class, in the document's order (empty unless rendering).
+        public var pictures: [ClassPictures]
         public var timings: PipelineTimings
+    }
+
+    /// One class's pictures.
+    public struct ClassPictures: Sendable {
+        /// The class map over the image (methods with a layer).
+        public var overlay: Image?
+        /// Each of the class's attributions as an image at the input's size, in order, named as
+        /// its attribution (`guided_backprop`, `guided_gradcam`).
+        public var attributions: [NamedImage]
+
+        /// The picture a PNG answer carries: the method's own attribution, else the overlay.
+        public var primary: Image? { attributions.first?.image ?? overlay }
+    }
+
+    public struct NamedImage: Sendable {
+        public var name: String
+        public var image: Image
     }
 
     /// Explains an encoded image. `render` makes the overlay and guided images (for PNG output).
@@ -40,7 +52,7 @@ public final class ExplainSession {
         var explainable = model.explainable
         if options.dilate {
             guard let deepest = request.layers.last else {
-                throw ModelError.invalidRequest("dilate needs a layer-based method, not \(options.method.rawValue)")
+                throw ModelError.invalidRequest("dilate needs a layer-based method, not \(options.method.name)")
             }
             explainable = try model.dilated(at: deepest)
             request.layers = try self.layers(model, options, in: explainable)
@@ -48,7 +60,7 @@ public final class ExplainSession {
         let explainer = explainer(for: explainable, id: ObjectIdentifier(model), kept: !options.dilate)
         let explanation = try explainer
             .explain(request.input, method: options.method, classes: request.classes.isEmpty ? nil : request.classes,
-                     layers: request.layers)
+                     layers: request.layers, parameters: options.parameters)
         try addMetrics(to: &request, explanation, explainer: explainer, options: options)
         return try output(request, explanation, model: model, options: options, render: render)
     }
@@ -101,37 +113,34 @@ public final class ExplainSession {
         // The part the model saw in the image drawn on, which may be smaller than the original.
         let drawnRegion = model.preprocessing.visibleRegion(imageWidth: image.width, imageHeight: image.height)
         var entries: [ClassMapEntry] = []
-        var overlays: [Image] = [], guidedImages: [Image] = [], plainGuided: [Image] = []
+        var pictures: [ClassPictures] = []
         for (k, item) in explanation.classes.enumerated() {
             let c = item.classIndex
             let located = Localization.locate(item.heatmap, in: region)
-            let map: MapData = (item.guidedGradCAM ?? item.guidedGradient).map {
+            let map: MapData = item.attributions.first.map(\.values).map {
                 MapData(channels: $0.shape[0], width: $0.shape[2], height: $0.shape[1], data: $0.floats)
             } ?? MapData(channels: nil, width: item.heatmap.width, height: item.heatmap.height, data: item.heatmap.values)
             entries.append(ClassMapEntry(classIndex: c, label: model.labels[c], score: scores[c], logit: explanation.logits[c],
                                          map: map, peak: located?.peak, box: located?.box, zero: item.heatmap.isZero,
                                          metrics: request.metrics?[k]))
             guard render else { continue }
-            if options.method != .guidedBackprop {
-                overlays.append(try Rendering.overlay(item.heatmap, on: image, region: drawnRegion, colormap: options.colormap,
-                                                      alpha: options.alpha))
-            }
-            func picture(_ gradient: Tensor) -> Image {
-                Rendering.gradientImage(gradient, bgr: model.preprocessing.color == .bgr, region: drawnRegion,
-                                        imageWidth: image.width, imageHeight: image.height)
-            }
-            if let guided = item.guidedGradCAM ?? item.guidedGradient { guidedImages.append(picture(guided)) }
-            if let plain = item.guidedGradient, item.guidedGradCAM != nil { plainGuided.append(picture(plain)) }
+            let overlay = options.method.usesLayer
+                ? try Rendering.overlay(item.heatmap, on: image, region: drawnRegion, colormap: options.colormap, alpha: options.alpha)
+                : nil
+            pictures.append(ClassPictures(overlay: overlay, attributions: item.attributions.map {
+                NamedImage(name: $0.name, image: Rendering.gradientImage(
+                    $0.values, bgr: model.preprocessing.color == .bgr, region: drawnRegion,
+                    imageWidth: image.width, imageHeight: image.height))
+            }))
         }
         timings.map += clock.now - start
         let layerName = options.method.usesLayer ? layers.map(\.name).joined(separator: ",") : model.explainable.graph.name(of: model.explainable.input)
         let document = ExplanationDocument(
-            model: model.name, layer: layerName, method: options.method.rawValue,
+            model: model.name, layer: layerName, method: options.method.name,
             image: ImageSize(width: original.width, height: original.height), region: region,
             predictions: Self.predictions(explanation.logits, scores: scores, labels: model.labels, top: options.top),
-            explanations: entries)
-        return Output(document: document, image: image, overlays: overlays, guidedImages: guidedImages,
-                      guidedBackpropImages: plainGuided, timings: timings)
+            explanations: entries, parameters: explanation.parameters.isEmpty ? nil : explanation.parameters)
+        return Output(document: document, image: image, pictures: pictures, timings: timings)
     }
 
     /// Top-`top` predictions for an encoded image.

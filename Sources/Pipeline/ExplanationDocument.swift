@@ -25,6 +25,8 @@ public struct ExplanationDocument: Codable, Sendable, Equatable {
     public var region: Region
     public var predictions: [Prediction]
     public var explanations: [ClassMapEntry]
+    /// The method's parameter values, its defaults filled in; absent for methods without any.
+    public var parameters: [String: ParameterValue]?
 }
 
 /// `gradcam predict --format json` and `POST /predict`.

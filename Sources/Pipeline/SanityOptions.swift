@@ -23,7 +23,7 @@ public struct SanityOptions: Sendable {
     public static func methods(_ names: [String]) throws(ModelError) -> [Method] {
         var methods: [Method] = []
         for name in names {
-            guard let method = Method(rawValue: name) else {
+            guard let method = Method(named: name) else {
                 throw .invalidRequest("unknown method '\(name.prefix(64))'; methods: \(Method.allNames.joined(separator: ", "))")
             }
             guard !methods.contains(method) else { throw .invalidRequest("method '\(name)' is named twice") }
@@ -43,7 +43,7 @@ public struct SanityOptions: Sendable {
 
     /// Checks the values a user can get wrong; the message says what is accepted.
     public func validate() throws(ModelError) {
-        _ = try Self.methods(methods.map(\.rawValue))
+        _ = try Self.methods(methods.map(\.name))
         guard classes.count <= 1 else {
             throw .invalidRequest("the sanity check explains one class, got \(classes.count)")
         }

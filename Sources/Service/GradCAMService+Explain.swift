@@ -6,8 +6,9 @@ import Models
 import Pipeline
 
 extension GradCAMService {
-    static let explainParameters: Set<String> = ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate", "max_side",
-                                                    "metrics", "metrics_seed", "box"]
+    static let explainParameters: Set<String> = RequestParameters.methodParameterNames.union(
+        ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate", "max_side",
+         "metrics", "metrics_seed", "box"])
     static let predictParameters: Set<String> = ["model", "top"]
 
     /// `POST /gradcam`: a PNG overlay (default) or the JSON document of `gradcam explain`.
@@ -38,7 +39,9 @@ extension GradCAMService {
                                                                             model: model) { output in
                 var timings = output.timings
                 let start = ContinuousClock.now
-                let picture = options.method.isGuided ? output.guidedImages[0] : output.overlays[0]
+                guard let picture = output.pictures.first?.primary else {
+                    throw ExplainError.internalInconsistency("\(options.method.name) drew no picture")
+                }
                 let bytes = try picture.pngData()
                 timings.encode = .now - start
                 return ((bytes, output.document), timings)
@@ -64,7 +67,8 @@ extension GradCAMService {
     /// The explanation options a request's parameters ask for.
     static func options(_ p: RequestParameters) throws -> ExplainOptions {
         var options = ExplainOptions()
-        options.method = try p.choice("method", Method.allNames).flatMap(Method.init(rawValue:)) ?? .gradcam
+        options.method = try p.choice("method", Method.allNames).flatMap(Method.init(named:)) ?? .gradcam
+        options.parameters = try p.methodParameters()
         options.classes = p.list("class")
         options.layers = p.list("layer")
         options.alpha = try p.float("alpha", in: 0...1) ?? options.alpha

@@ -70,11 +70,29 @@ struct ModelDetail: Encodable {
     let layerAliases: [String: String]
     let layers: [LayerInfo]
     let methods: [String]
+    /// The registry's methods with what each computes: what the demo page lists.
+    let methodDetails: [MethodInfo]
 
     enum CodingKeys: String, CodingKey {
         case name, file, sha256, source, license, classes, labels, preprocessing, scores, layers, methods
         case defaultLayer = "default_layer"
         case layerAliases = "layer_aliases"
+        case methodDetails = "method_details"
+    }
+
+    struct MethodInfo: Encodable {
+        let name: String
+        let summary: String
+        /// Whether the map depends on the explained layer.
+        let usesLayer: Bool
+        /// Whether the method's map is an input attribution `[C, H, W]` (`"channels"` in the document).
+        let inputAttribution: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case name, summary
+            case usesLayer = "uses_layer"
+            case inputAttribution = "input_attribution"
+        }
     }
 
     init(_ m: LoadedModel) {
@@ -96,6 +114,9 @@ struct ModelDetail: Encodable {
             LayerInfo(name: $0.name, node: $0.node, op: $0.op, shape: $0.shape, layout: $0.layout.rawValue, aliases: m.aliases(of: $0))
         }
         methods = Method.allNames
+        methodDetails = Method.registry.map {
+            MethodInfo(name: $0.name, summary: $0.summary, usesLayer: $0.usesLayer, inputAttribution: $0.attributesInput)
+        }
     }
 }
 

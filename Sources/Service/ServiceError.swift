@@ -74,6 +74,8 @@ public struct ServiceError: Error, Equatable {
                 self.init(.badRequest, "unknown_class", "\(error)")
             case .noClassActivationHead, .notDilatable:
                 self.init(.badRequest, "unsupported_for_model", "\(error)")
+            case .invalidParameter:
+                self.init(.badRequest, "invalid_parameter", "\(error)")
             case .unsupportedModel, .internalInconsistency:
                 self.init(.internalServerError, "internal", "\(error)")
             }

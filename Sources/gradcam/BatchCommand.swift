@@ -40,6 +40,8 @@ struct BatchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("One of: \(Method.allNames.joined(separator: ", ")).", valueName: "method"))
     var method = "gradcam"
 
+    @OptionGroup(title: "Method parameters") var methodParameters: MethodParameterOptions
+
     @Option(help: ArgumentHelp("The layer: a tensor name, node name or alias (see `gradcam layers`); a,b,c fuses several.", valueName: "layer"))
     var layer: String?
 
@@ -66,7 +68,7 @@ struct BatchCommand: ParsableCommand {
     var maxFileMB = 20.0
 
     func validate() throws {
-        guard let method = Method(rawValue: method) else {
+        guard let method = Method(named: method) else {
             throw ValidationError("unknown method '\(self.method)'; methods: \(Method.allNames.joined(separator: ", "))")
         }
         guard Colormap(name: colormap) != nil else {
@@ -81,15 +83,16 @@ struct BatchCommand: ParsableCommand {
         guard maxFileMB > 0 && maxFileMB <= 1024 else { throw ValidationError("--max-file-mb must be in (0, 1024]") }
         let exports: [any BatchExport]
         do { exports = try BatchExports.make(export, threshold: boxThreshold) } catch { throw ValidationError(error.description) }
-        if method.isGuided, let export = exports.first(where: \.needsClassMap) {
-            throw ValidationError("--export \(export.name) needs a class map; \(method.rawValue) gives a gradient: choose another --method")
+        if method.attributesInput, let export = exports.first(where: \.needsClassMap) {
+            throw ValidationError("--export \(export.name) needs a class map; \(method.name) gives an input attribution: choose another --method")
         }
     }
 
     func run() throws {
         let loaded = try model.load()
         var options = ExplainOptions()
-        options.method = Method(rawValue: method)!
+        options.method = Method(named: method)!
+        options.parameters = try methodParameters.parameters()
         options.layers = commaSeparated(layer.map { [$0] } ?? [])
         options.colormap = Colormap(name: colormap)!
         options.alpha = alpha

@@ -23,6 +23,8 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Methods to time (repeatable): \(Method.allNames.joined(separator: ", ")).", valueName: "method"))
     var method: [String] = ["gradcam"]
 
+    @OptionGroup(title: "Method parameters") var methodParameters: MethodParameterOptions
+
     @Option(name: [.customLong("class"), .customLong("label")], help: ArgumentHelp(
         "Classes to explain, as in `gradcam explain` (default: the top-1 class).", valueName: "class"))
     var classes: [String] = []
@@ -49,7 +51,7 @@ struct Bench: ParsableCommand {
     var format: Predict.OutputFormat = .text
 
     func validate() throws {
-        for name in method where Method(rawValue: name) == nil {
+        for name in method where Method(named: name) == nil {
             throw ValidationError("unknown method '\(name)'; methods: \(Method.allNames.joined(separator: ", "))")
         }
         guard (1...1000).contains(runs), (0...100).contains(warmup) else { throw ValidationError("--runs 1...1000, --warmup 0...100") }
@@ -68,7 +70,8 @@ struct Bench: ParsableCommand {
             let forward = try measure { try session.predict(bytes, model: loaded, top: 5).1.forward }
             for name in method {
                 var options = ExplainOptions()
-                options.method = Method(rawValue: name)!
+                options.method = Method(named: name)!
+                options.parameters = try methodParameters.parameters()
                 options.classes = commaSeparated(classes)
                 options.layers = commaSeparated(layer.map { [$0] } ?? [])
                 options.dilate = dilate
@@ -77,7 +80,7 @@ struct Bench: ParsableCommand {
                     let output = try session.explain(bytes, model: loaded, options: options, render: true)
                     var timings = output.timings
                     let start = ContinuousClock.now
-                    _ = try (options.method.isGuided ? output.guidedImages[0] : output.overlays[0]).pngData()
+                    _ = try output.pictures.first?.primary?.pngData()
                     timings.encode = .now - start
                     if index >= warmup { stages.append(timings) }
                 }

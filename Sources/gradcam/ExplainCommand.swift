@@ -31,6 +31,8 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("One of: \(Method.allNames.joined(separator: ", ")).", valueName: "method"))
     var method = "gradcam"
 
+    @OptionGroup(title: "Method parameters") var methodParameters: MethodParameterOptions
+
     @Flag(help: "Explain the dilated equivalent of the network: pooling before the layer removed, later convolutions dilated (higher-resolution maps).")
     var dilate = false
 
@@ -70,7 +72,7 @@ struct ExplainCommand: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case png, json }
 
     func validate() throws {
-        guard Method(rawValue: method) != nil else {
+        guard Method(named: method) != nil else {
             throw ValidationError("unknown method '\(method)'; methods: \(Method.allNames.joined(separator: ", "))")
         }
         guard Colormap(name: colormap) != nil else {
@@ -87,7 +89,8 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         let loaded = try model.load()
         var options = ExplainOptions()
-        options.method = Method(rawValue: method)!
+        options.method = Method(named: method)!
+        options.parameters = try methodParameters.parameters()
         options.classes = commaSeparated(classes)
         options.layers = commaSeparated(layer.map { [$0] } ?? [])
         options.colormap = Colormap(name: colormap)!
@@ -112,22 +115,17 @@ struct ExplainCommand: ParsableCommand {
     private func writeImages(_ result: ExplainSession.Output) throws {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let classes = result.document.explanations.map(\.classIndex)
-        func write(_ images: [Image], _ stem: String) throws {
-            for (image, cls) in zip(images, classes) {
-                let name = classes.count == 1 ? "\(stem).png" : "\(stem)-\(cls).png"
-                let path = (output as NSString).appendingPathComponent(name)
-                guard FileManager.default.createFile(atPath: path, contents: Data(try image.pngData())) else {
-                    throw CommandError("cannot write '\(path)'")
-                }
-                print("wrote \(path)")
+        func write(_ image: Image, _ stem: String, _ cls: Int) throws {
+            let name = classes.count == 1 ? "\(stem).png" : "\(stem)-\(cls).png"
+            let path = (output as NSString).appendingPathComponent(name)
+            guard FileManager.default.createFile(atPath: path, contents: Data(try image.pngData())) else {
+                throw CommandError("cannot write '\(path)'")
             }
+            print("wrote \(path)")
         }
-        try write(result.overlays, "gradcam")
-        let method = Method(rawValue: result.document.method)!
-        if method == .guidedBackprop { try write(result.guidedImages, "guided_backprop") }
-        if method == .guidedGradcam {
-            try write(result.guidedBackpropImages, "guided_backprop")
-            try write(result.guidedImages, "guided_gradcam")
+        for (pictures, cls) in zip(result.pictures, classes) {
+            if let overlay = pictures.overlay { try write(overlay, "gradcam", cls) }
+            for attribution in pictures.attributions { try write(attribution.image, attribution.name, cls) }
         }
     }
 

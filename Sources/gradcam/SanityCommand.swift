@@ -26,7 +26,7 @@ struct SanityCommand: ParsableCommand {
     var input: String
 
     @Option(help: ArgumentHelp("Methods, comma-separated; any of: \(Method.allNames.joined(separator: ", ")).", valueName: "methods"))
-    var method = SanityOptions.defaultMethods.map(\.rawValue).joined(separator: ",")
+    var method = SanityOptions.defaultMethods.map(\.name).joined(separator: ",")
 
     @Option(name: [.customLong("class"), .customLong("label")], help: ArgumentHelp(
         "The class to explain, by index or label. Default: the original network's top-1 class.", valueName: "class"))

@@ -32,6 +32,27 @@ import Tensor
         }
     }
 
+    /// Methods explained together share the passes their needs have in common: one forward
+    /// pass, one backward pass to the layer (Grad-CAM, XGrad-CAM, guided Grad-CAM) and one to
+    /// the input through guided ReLUs (guided backprop, guided Grad-CAM); Eigen-CAM needs none.
+    /// Each result equals the method run alone.
+    @Test func methodsExplainedTogetherShareTheUnionOfTheirPasses() throws {
+        let (model, input) = try vgg()
+        let methods: [Method] = [.gradcam, .xgradcam, .eigencam, .guidedBackprop, .guidedGradcam]
+        let explainer = Explainer(model: model)
+        let together = try explainer.explain(input, methods: methods, classes: [762], layers: [model.defaultLayer])
+        #expect(explainer.forwardCount == 1)
+        #expect(explainer.backwardCount == 2)
+        for (method, result) in zip(methods, together) {
+            let alone = try Explainer(model: model).explain(input, method: method, classes: [762], layers: [model.defaultLayer])
+            #expect(result.classes[0].heatmap == alone.classes[0].heatmap, "\(method)")
+            #expect(result.classes[0].attributions.map(\.values) == alone.classes[0].attributions.map(\.values), "\(method)")
+        }
+        let eigenOnly = Explainer(model: model)
+        _ = try eigenOnly.explain(input, methods: [.eigencam], classes: [762], layers: [model.defaultLayer])
+        #expect(eigenOnly.backwardCount == 0)
+    }
+
     @Test func theTopClassIsTheDefault() throws {
         let (model, input) = try vgg()
         let result = try Explainer(model: model).explain(input, method: .gradcam, classes: nil, layers: [model.defaultLayer])
@@ -109,7 +130,8 @@ import Tensor
         let (model, input) = try vgg()
         let result = try Explainer(model: model).explain(input, method: .guidedGradcam, classes: [762], layers: [model.defaultLayer])
         let item = result.classes[0]
-        let guided = try #require(item.guidedGradient), product = try #require(item.guidedGradCAM)
+        #expect(item.attributions.map(\.name) == ["guided_gradcam", "guided_backprop"])
+        let product = try #require(item.attributions.first).values, guided = try #require(item.attributions.last).values
         let mask = item.heatmap.upsampled(width: 224, height: 224).values
         for i in stride(from: 0, to: guided.count, by: 997) {
             #expect(abs(product.floats[i] - guided.floats[i] * mask[i % (224 * 224)]) <= 1e-7)

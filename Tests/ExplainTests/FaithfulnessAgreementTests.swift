@@ -76,7 +76,7 @@ import Tensor
         var other = input
         for i in other.floats.indices { other.floats[i] *= 0.5 }
         let batch = Tensor(shape: [3] + input.shape.dropFirst(), floats: input.floats + other.floats + input.floats)
-        explainer.scoreCAMBatchSize = 2
+        explainer.scoreBatchSize = 2
         let batched = try explainer.scores(batch: batch)
         let single = try [input, other, input].flatMap { try explainer.predict($0) }
         #expect(batched.count == single.count)

@@ -109,7 +109,7 @@ enum LayerFixtures {
         let input = try fixture.tensor("input")
         let explainer = Explainer(model: model)
         let guided = try explainer.explain(input, method: .guidedBackprop, classes: [fixture.class], layers: [])
-        let gradient = try #require(guided.classes[0].guidedGradient)
+        let gradient = try #require(guided.classes[0].attributions.first?.values)
         #expect(gradient.shape == [3, 16, 16])
         let scorecam = try explainer.explain(input, method: .scorecam, classes: [fixture.class], layers: [model.defaultLayer])
         #expect(!scorecam.classes[0].heatmap.isZero)

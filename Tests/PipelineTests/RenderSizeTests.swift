@@ -33,20 +33,21 @@ import Models
 
     @Test func overlayFitsMaxSide() throws {
         let output = try explain(width: 300, height: 120, method: .gradcam, maxSide: 64)
-        #expect(output.overlays.map { [$0.width, $0.height] } == [[64, 26]])
+        #expect(output.pictures.compactMap(\.overlay).map { [$0.width, $0.height] } == [[64, 26]])
         #expect(output.document.image.width == 300 && output.document.image.height == 120)
         #expect(output.document.region == Region(x: 0, y: 0, width: 300, height: 120))
     }
 
     @Test func guidedImageFitsMaxSide() throws {
         let output = try explain(width: 90, height: 200, method: .guidedGradcam, maxSide: 50)
-        #expect(output.guidedImages.map { [$0.width, $0.height] } == [[23, 50]])
-        #expect(output.guidedBackpropImages.map { [$0.width, $0.height] } == [[23, 50]])
+        let attributions = try #require(output.pictures.first).attributions
+        #expect(attributions.map(\.name) == ["guided_gradcam", "guided_backprop"])
+        #expect(attributions.map { [$0.image.width, $0.image.height] } == [[23, 50], [23, 50]])
     }
 
     @Test func imagesThatFitAreDrawnAtTheirSize() throws {
         let output = try explain(width: 300, height: 120, method: .gradcam, maxSide: 300)
-        #expect(output.overlays.map { [$0.width, $0.height] } == [[300, 120]])
+        #expect(output.pictures.compactMap(\.overlay).map { [$0.width, $0.height] } == [[300, 120]])
     }
 
     @Test func maxSideIsValidated() {

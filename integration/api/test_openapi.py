@@ -32,3 +32,18 @@ def codes_in_sources() -> set[str]:
 
 def test_spec_lists_exactly_the_error_codes_of_the_sources() -> None:
     assert set(SPEC["components"]["schemas"]["ErrorCode"]["enum"]) == codes_in_sources()
+
+
+def test_spec_lists_exactly_the_registrys_methods(base_url: str) -> None:
+    """The method registry is the one list: the spec's Method enum, a model's `methods` and
+    `method_details` all follow it, in its order."""
+    import requests
+
+    models = requests.get(f"{base_url}/models", timeout=10).json()["models"]
+    info = requests.get(f"{base_url}/models/{models[0]['name']}", timeout=10).json()
+    assert SPEC["components"]["schemas"]["Method"]["enum"] == info["methods"]
+    assert [m["name"] for m in info["method_details"]] == info["methods"]
+    details = {m["name"]: m for m in info["method_details"]}
+    assert details["gradcam"]["uses_layer"] and not details["gradcam"]["input_attribution"]
+    assert not details["guided-backprop"]["uses_layer"] and details["guided-backprop"]["input_attribution"]
+    assert all(m["summary"] for m in info["method_details"])

@@ -7,8 +7,6 @@ its own (GRADCAM_BIN). Needs Debian's `chromium` and `chromium-driver` (script/b
 (`empty`, `loading`, `ready`, `error`) and on the overlay canvas' `data-render` counter.
 """
 import contextlib
-import hashlib
-import os
 import pathlib
 import re
 import shutil
@@ -20,115 +18,19 @@ import time
 import pytest
 import requests
 
+from page_support import (ROOT, compare_with_server_png, open_page, overlay_hash, rows, sample_image, state, upload,
+                          visible_errors, wait, wait_explained)
+
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-WAIT = 90  # seconds; explanations on a loaded 2-core machine can be slow
 FIXTURE_MODEL = ROOT / "Tests/Fixtures/models/vgg16_small/model.onnx"
 COLORMAPS = ["jet", "turbo", "viridis", "inferno", "gray"]
 # The page's overlay against the server's PNG: the same float32 formula on both sides, so
 # equal but for rare rounding ties (one level, in at most one pixel in a thousand).
 MAX_CHANNEL_DIFF = 1
 MAX_DIFFERING_FRACTION = 1 / 1000
-
-
-def _test_image() -> pathlib.Path:
-    """A committed demo sample: a star and a circle (tools/shapes/samples)."""
-    return ROOT / "tools/shapes/samples/images/star_circle.jpg"
-
-
-def _chromium_paths():
-    browser = next((p for p in map(shutil.which, ["chromium", "chromium-browser"]) if p), None)
-    driver = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
-    if not browser or not driver:
-        pytest.fail("the browser test needs Debian's chromium and chromium-driver: run script/bootstrap --python "
-                    "(or apt-get install chromium chromium-driver)")
-    return browser, driver
-
-
-@pytest.fixture(scope="module")
-def driver():
-    browser, chromedriver = _chromium_paths()
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,900", "--force-device-scale-factor=1"]:
-        options.add_argument(argument)
-    d = webdriver.Chrome(service=Service(chromedriver), options=options)
-    yield d
-    d.quit()
-
-
-@pytest.fixture(scope="module")
-def model_name(base_url) -> str:
-    models = requests.get(f"{base_url}/models", timeout=30).json()["models"]
-    assert models, "the server has no model loaded"
-    names = [m["name"] for m in models]
-    assert "shapes-vgg" in names, f"the bundled demo model is not loaded: {names}"
-    return "shapes-vgg"
-
-
-# -- helpers -------------------------------------------------------------------------------
-
-def wait(d, condition, message, timeout=WAIT):
-    return WebDriverWait(d, timeout, poll_frequency=0.1).until(lambda d: condition(d), message)
-
-
-def state(d, element_id):
-    return d.find_element(By.ID, element_id).get_attribute("data-state")
-
-
-def open_page(d, url, model):
-    d.get(url + "/")
-    d.execute_script("localStorage.clear()")
-    d.get(url + "/")
-    wait(d, lambda d: d.find_element(By.ID, "server-status").get_attribute("data-state") in ("ready", "error"),
-         "the model list never loaded")
-    assert d.find_element(By.ID, "server-status").get_attribute("data-state") == "ready", d.find_element(By.ID, "messages").text
-    select = d.find_element(By.ID, "model-select")
-    if select.get_attribute("value") != model:
-        d.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'))", select, model)
-    wait(d, lambda d: d.find_element(By.ID, "method-select").is_enabled()
-         and d.execute_script("return window.gradcamDemo.state.model && window.gradcamDemo.state.model.name") == model,
-         "the model's layers and methods never loaded")
-
-
-def upload(d, path):
-    d.find_element(By.ID, "file-input").send_keys(str(path))
-
-
-def wait_explained(d, class_index=None):
-    """Waits until predictions, overlay and guided panels are ready (for `class_index` if given)."""
-    def done(d):
-        for panel in ("panel-predictions", "panel-overlay", "panel-guided"):
-            if state(d, panel) == "error":
-                raise AssertionError(f"{panel} failed: {d.find_element(By.ID, 'messages').text}")
-            if state(d, panel) != "ready":
-                return False
-        if class_index is None:
-            return True
-        canvas = d.find_element(By.ID, "overlay-canvas").get_attribute("data-class")
-        guided = d.find_element(By.ID, "guided-image").get_attribute("data-class")
-        return canvas == str(class_index) and guided == str(class_index)
-    wait(d, done, f"the explanation{'' if class_index is None else f' of class {class_index}'} never finished")
-
-
-def overlay_hash(d):
-    url = d.execute_script("return document.getElementById('overlay-canvas').toDataURL('image/png')")
-    return hashlib.sha256(url.encode()).hexdigest()
-
-
-def rows(d):
-    return d.find_elements(By.CSS_SELECTOR, "[data-testid=prediction]")
-
-
-def visible_errors(d):
-    return [e for e in d.find_elements(By.CSS_SELECTOR, "[data-testid=error-message]") if e.is_displayed()]
 
 
 # -- tests ---------------------------------------------------------------------------------
@@ -205,7 +107,7 @@ def test_unknown_page_files_are_not_found(base_url):
 def test_predict_explain_and_switch_class(driver, base_url, model_name):
     d = driver
     open_page(d, base_url, model_name)
-    upload(d, _test_image())
+    upload(d, sample_image())
     wait_explained(d)
 
     assert d.find_element(By.ID, "original-image").is_displayed()
@@ -257,7 +159,7 @@ def test_overlay_matches_server_png_for_every_colormap(driver, base_url, model_n
     open_page(d, base_url, model_name)
     offered = d.execute_script("return [...document.getElementById('colormap-select').options].map((o) => o.value)")
     assert offered == COLORMAPS
-    upload(d, _test_image())
+    upload(d, sample_image())
     wait_explained(d)
     canvas = d.find_element(By.ID, "overlay-canvas")
     results = {}
@@ -267,7 +169,9 @@ def test_overlay_matches_server_png_for_every_colormap(driver, base_url, model_n
                          colormap)
         wait(d, lambda d: canvas.get_attribute("data-render") != render and canvas.get_attribute("data-colormap") == colormap,
              f"the {colormap} overlay was not drawn")
-        results[colormap] = compare_with_server_png(d, colormap)
+        fields = d.execute_script("""const s = window.gradcamDemo.state, ex = s.explanation;
+            return {model: s.model.name, class: String(ex.entry.class), layer: ex.layer, method: ex.method, alpha: '0.5'};""")
+        results[colormap] = compare_with_server_png(d, canvas, {**fields, "colormap": colormap})
     for colormap, result in results.items():
         assert "error" not in result, (colormap, result)
         assert result["maxDiff"] <= MAX_CHANNEL_DIFF, (colormap, result)
@@ -276,49 +180,10 @@ def test_overlay_matches_server_png_for_every_colormap(driver, base_url, model_n
     assert len({r["hash"] for r in results.values()}) == len(COLORMAPS), results
 
 
-def compare_with_server_png(d, colormap):
-    """Asks the server for the PNG overlay of the page's explanation with `colormap` and
-    compares it with the canvas, pixel by pixel: the largest channel difference, the number
-    of pixels that differ at all, and a hash of the page's pixels."""
-    return d.execute_async_script("""
-        const [colormap, done] = arguments;
-        const s = window.gradcamDemo.state, ex = s.explanation;
-        const form = new FormData();
-        form.append('image', s.file, s.file.name);
-        for (const [k, v] of Object.entries({model: s.model.name, class: ex.entry.class, layer: ex.layer,
-                                             method: ex.method, alpha: '0.5', colormap})) form.append(k, v);
-        fetch('/gradcam', {method: 'POST', body: form})
-          .then((r) => r.ok ? r.blob() : r.text().then((t) => { throw new Error(t); }))
-          .then((b) => createImageBitmap(b, {colorSpaceConversion: 'none', premultiplyAlpha: 'none'}))
-          .then(async (bitmap) => {
-            const c = document.createElement('canvas');
-            c.width = bitmap.width; c.height = bitmap.height;
-            const ctx = c.getContext('2d');
-            ctx.drawImage(bitmap, 0, 0);
-            const server = ctx.getImageData(0, 0, c.width, c.height).data;
-            const canvas = document.getElementById('overlay-canvas');
-            if (canvas.width !== c.width || canvas.height !== c.height) {
-              return done({error: `sizes differ: page ${canvas.width}x${canvas.height}, server ${c.width}x${c.height}`});
-            }
-            const page = canvas.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            let maxDiff = 0, differing = 0;
-            for (let i = 0; i < page.length; i += 4) {
-              const diff = Math.max(Math.abs(page[i] - server[i]), Math.abs(page[i + 1] - server[i + 1]), Math.abs(page[i + 2] - server[i + 2]));
-              if (diff) differing++;
-              maxDiff = Math.max(maxDiff, diff);
-            }
-            const digest = await crypto.subtle.digest('SHA-256', page);
-            const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-            done({maxDiff, differing, pixels: page.length / 4, hash});
-          })
-          .catch((e) => done({error: String(e)}));
-    """, colormap)
-
-
 def test_opacity_slider_and_marks(driver, base_url, model_name):
     d = driver
     open_page(d, base_url, model_name)
-    upload(d, _test_image())
+    upload(d, sample_image())
     wait_explained(d)
     canvas = d.find_element(By.ID, "overlay-canvas")
     slider = d.find_element(By.ID, "opacity")
@@ -366,7 +231,7 @@ def test_opacity_slider_and_marks(driver, base_url, model_name):
 def test_guided_gradcam_panel(driver, base_url, model_name):
     d = driver
     open_page(d, base_url, model_name)
-    upload(d, _test_image())
+    upload(d, sample_image())
     wait_explained(d)
     image = d.find_element(By.ID, "guided-image")
     assert image.is_displayed()
@@ -381,7 +246,7 @@ def test_drop_anywhere(driver, base_url, model_name):
     """An image dropped on the page (here: the guided image, re-dropped as a PNG file) is explained."""
     d = driver
     open_page(d, base_url, model_name)
-    upload(d, _test_image())
+    upload(d, sample_image())
     wait_explained(d)
     render = d.find_element(By.ID, "overlay-canvas").get_attribute("data-render")
     d.execute_async_script("""
@@ -417,7 +282,7 @@ def test_errors_are_shown(driver, base_url, model_name, tmp_path):
     wait(d, lambda d: not visible_errors(d), "the message could not be dismissed")
 
     # An error answered by the server: its JSON code and message reach the user.
-    upload(d, _test_image())
+    upload(d, sample_image())
     wait_explained(d)
     field = d.find_element(By.ID, "other-class")
     field.send_keys("999999", Keys.ENTER)
@@ -433,7 +298,7 @@ def test_narrow_screen_has_no_horizontal_scroll(driver, base_url, model_name):
     try:
         d.set_window_size(390, 844)
         open_page(d, base_url, model_name)
-        upload(d, _test_image())
+        upload(d, sample_image())
         wait_explained(d)
         overflow = d.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"the page scrolls sideways by {overflow}px at 390px"
@@ -485,7 +350,7 @@ def keyed_server(gradcam_bin):
 def test_api_key_is_asked_for_and_kept(driver, keyed_server):
     d = driver
     open_page(d, keyed_server, "vgg16_small")
-    upload(d, _test_image())
+    upload(d, sample_image())
     dialog = d.find_element(By.ID, "key-dialog")
     wait(d, lambda d: dialog.is_displayed(), "no key dialog after a 401")
     assert "API key" in d.find_element(By.ID, "key-reason").text
@@ -501,7 +366,7 @@ def test_api_key_is_asked_for_and_kept(driver, keyed_server):
     # Kept across reloads: no dialog the second time.
     d.get(keyed_server + "/")
     wait(d, lambda d: d.execute_script("return !!(window.gradcamDemo.state.model)"), "the model never loaded")
-    upload(d, _test_image())
+    upload(d, sample_image())
     wait_explained(d)
     assert not d.find_element(By.ID, "key-dialog").is_displayed()
     d.execute_script("localStorage.clear()")

@@ -3,8 +3,8 @@
 ///
 /// - layer methods (Grad-CAM and the other CAMs): the class map upsampled (bilinear) to the
 ///   input and normalized as pytorch-grad-cam returns it; non-negative, so both are equal;
-/// - guided backpropagation and guided Grad-CAM: the channel sum `Σ_c g_c` of the input
-///   gradient (guided Grad-CAM: times the class map), and `Σ_c |g_c|`.
+/// - methods whose result is an input attribution (guided backpropagation, guided Grad-CAM):
+///   its channel sum `Σ_c g_c`, and `Σ_c |g_c|`.
 public struct ComparedMap: Sendable, Equatable {
     public let width: Int
     public let height: Int
@@ -18,9 +18,9 @@ public struct ComparedMap: Sendable, Equatable {
         self.absolute = absolute
     }
 
-    /// The map of `explanation` made with `method`, at `width x height` (the model's input).
-    public init(_ explanation: ClassExplanation, method: Method, width: Int, height: Int) {
-        if let gradient = method == .guidedGradcam ? explanation.guidedGradCAM : method == .guidedBackprop ? explanation.guidedGradient : nil {
+    /// The map of `explanation`, at `width x height` (the model's input).
+    public init(_ explanation: ClassExplanation, width: Int, height: Int) {
+        if let gradient = explanation.attributions.first?.values {
             let plane = gradient.shape[1] * gradient.shape[2]
             var signed = [Float](repeating: 0, count: plane), absolute = signed
             for c in 0..<gradient.shape[0] {

@@ -82,17 +82,12 @@ public struct SanityCheck {
         let explainer = Explainer(model: network, threads: threads)
         explainer.cancellation = cancellation
         let resolvedLayers = try layers.map { try network.layer(named: $0) }
-        var classIndex = requested
-        var maps: [ComparedMap] = []
-        var logits: [Float] = []
-        for method in methods {
-            let explanation = try explainer.explain(input, method: method, classes: classIndex.map { [$0] },
-                                                    layers: method.usesLayer ? resolvedLayers : [])
-            let item = explanation.classes[0]
-            classIndex = item.classIndex
-            logits = explanation.logits
-            maps.append(ComparedMap(item, method: method, width: network.inputShape[3], height: network.inputShape[2]))
+        let explanations = try explainer.explain(input, methods: methods, classes: requested.map { [$0] }, layers: resolvedLayers)
+        let maps = explanations.map {
+            ComparedMap($0.classes[0], width: network.inputShape[3], height: network.inputShape[2])
         }
+        let classIndex: Int? = explanations.first?.classes[0].classIndex
+        let logits = explanations.first?.logits ?? []
         return (classIndex ?? 0, maps, logits)
     }
 }

@@ -72,6 +72,18 @@ async function errorOf(response) {
   const retryAfter = Number(response.headers.get('Retry-After')) || undefined;
   return new ApiError(response.status, code, message, retryAfter);
 }
+/** The server's compute time from a response's `Server-Timing` header (`name;dur=ms, …`):
+ *  {ms: the sum of the stages, stages: 'name 1.2 ms, …'}, or null when the header is absent. */
+export function serverTiming(response) {
+  const header = response.headers.get('Server-Timing');
+  if (!header) return null;
+  const stages = header.split(',').map((part) => part.trim().match(/^([\w-]+);dur=([\d.]+)$/)).filter(Boolean);
+  if (!stages.length) return null;
+  return {
+    ms: stages.reduce((sum, m) => sum + Number(m[2]), 0),
+    stages: stages.map((m) => `${m[1]} ${m[2]} ms`).join(', '),
+  };
+}
 export function formBody(fields) {
   return () => {
     const form = new FormData();

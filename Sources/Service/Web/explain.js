@@ -3,6 +3,7 @@
 import { ApiError, api, formBody, isAbort, supersede } from './api.js';
 import { updateCurl } from './compare.js';
 import { el } from './dom.js';
+import { clearGrid, repaintGrid } from './grid.js';
 import { runGuided } from './guided.js';
 import { drawOriginalRegion, svgEl, visibleRegion } from './image.js';
 import { announce, showError } from './messages.js';
@@ -10,12 +11,15 @@ import { methodTitle } from './models.js';
 import { formatTime, setPanel } from './panels.js';
 import { formatScore, markSelection, renderPredictions, runPredict } from './predictions.js';
 import { colormapIndex, colormapTable, f32, overlaid, upsampleHeatmap } from './render.js';
+import { clearSanity } from './sanity.js';
 import { state } from './state.js';
 
 /** A new image, model or key: predicts and explains the top-1 class afresh. */
 export function refreshAll() {
   state.selectedClass = null;
   state.explanation = null;
+  clearGrid();
+  clearSanity();
   drawOriginalRegion();
   runPredict();
   runOverlay();
@@ -74,41 +78,54 @@ export async function runOverlay() {
   }
 }
 
-/** Everything needed to draw an explanation at the work size: the map upsampled over the
- *  visible region exactly as the server does (bilinear, renormalized) and its colormap indices. */
+/** Everything needed to draw an explanation over the image at the work size (see prepareMap). */
 function prepareExplanation(doc, entry, ms) {
-  const o = state.original;
-  const scale = o.work.scale;
+  return { doc, entry, ms, ...prepareMap(doc, entry, state.original), layer: doc.layer, method: doc.method, render: 0 };
+}
+
+/** Where the map of `doc` lies in `base` (an image at a work size: {width, height, work:
+ *  {width, height, scale}, pixels}): the region the model saw, in image pixels and, as `rect`,
+ *  in work pixels. */
+export function workRect(doc, base) {
+  const scale = base.work.scale;
   // Server coordinates are in the decoded (oriented) image; normally the same size as ours.
-  const sx = o.width / doc.image.width, sy = o.height / doc.image.height;
+  const sx = base.width / doc.image.width, sy = base.height / doc.image.height;
   const region = visibleRegion(doc.image.width, doc.image.height);
   const rx = Math.round(region.x * sx * scale), ry = Math.round(region.y * sy * scale);
-  const rw = Math.max(1, Math.min(o.work.width - rx, Math.round(region.width * sx * scale)));
-  const rh = Math.max(1, Math.min(o.work.height - ry, Math.round(region.height * sy * scale)));
-  const values = upsampleHeatmap(entry.map.data, entry.map.width, entry.map.height, rw, rh, entry.zero);
+  const rw = Math.max(1, Math.min(base.work.width - rx, Math.round(region.width * sx * scale)));
+  const rh = Math.max(1, Math.min(base.work.height - ry, Math.round(region.height * sy * scale)));
+  return { region, rect: { x: rx, y: ry, width: rw, height: rh } };
+}
+
+/** A class map as the server draws it over `base` (see workRect): upsampled over the visible
+ *  region exactly as the server does (bilinear, renormalized), and its colormap indices. */
+export function prepareMap(doc, entry, base) {
+  const { region, rect } = workRect(doc, base);
+  const values = upsampleHeatmap(entry.map.data, entry.map.width, entry.map.height, rect.width, rect.height, entry.zero);
   const indices = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) indices[i] = colormapIndex(values[i]);
-  return {
-    doc, entry, ms, region, imageSize: doc.image, rect: { x: rx, y: ry, width: rw, height: rh }, values, indices,
-    layer: doc.layer, method: doc.method, render: 0,
-  };
+  return { region, imageSize: doc.image, rect, values, indices };
+}
+
+/** Draws `map` (see prepareMap) over `base` on `canvas` (see `overlaid` in render.js), with
+ *  the chosen colormap and opacity. */
+export function paintMap(canvas, base, map) {
+  const { width, height } = base.work;
+  if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
+  const pixels = overlaid(base.pixels, width, map.rect, map.indices, colormapTable(el.colormap.value), f32(currentAlpha()));
+  canvas.getContext('2d').putImageData(new ImageData(pixels, width, height), 0, 0);
 }
 
 export function currentAlpha() { return Number(el.opacity.value) / 100; }
 
-/** Draws the overlay (see `overlaid` in render.js) on the canvas, at the work size. */
+/** Draws the overlay on the canvas, at the work size. */
 function renderOverlay() {
   const ex = state.explanation, o = state.original;
   if (!ex || !o) return;
-  const alpha = f32(currentAlpha());
-  const { width, height } = o.work;
-  if (el.canvas.width !== width || el.canvas.height !== height) { el.canvas.width = width; el.canvas.height = height; }
-  const ctx = el.canvas.getContext('2d');
-  const image = new ImageData(overlaid(o.pixels, width, ex.rect, ex.indices, colormapTable(el.colormap.value), alpha), width, height);
-  ctx.putImageData(image, 0, 0);
+  paintMap(el.canvas, o, ex);
   ex.render++;
   el.canvas.dataset.class = String(ex.entry.class);
-  el.canvas.dataset.alpha = alpha.toFixed(2);
+  el.canvas.dataset.alpha = f32(currentAlpha()).toFixed(2);
   el.canvas.dataset.colormap = el.colormap.value;
   el.canvas.dataset.render = String(++renderCount);
   el.canvas.setAttribute('aria-label', `${methodTitle(ex.method)} heatmap of ${ex.entry.label} over the image`);
@@ -121,7 +138,7 @@ let renderCount = 0;
 let pendingFrame = 0;
 export function scheduleRender() {
   if (pendingFrame) return;
-  pendingFrame = requestAnimationFrame(() => { pendingFrame = 0; renderOverlay(); });
+  pendingFrame = requestAnimationFrame(() => { pendingFrame = 0; renderOverlay(); repaintGrid(); });
 }
 
 export function renderMarks() {

@@ -1,7 +1,8 @@
-// The guided panel: guided Grad-CAM or guided backprop, as the server's PNG.
+// The attribution panel: an input-attribution method (guided Grad-CAM, guided backprop, ...), as the server's PNG.
 import { ApiError, api, formBody, isAbort, supersede } from './api.js';
 import { el } from './dom.js';
 import { currentLayer, shortLayer } from './explain.js';
+import { methodTitle, usesLayer } from './models.js';
 import { showError } from './messages.js';
 import { formatTime, setPanel } from './panels.js';
 import { state } from './state.js';
@@ -21,9 +22,9 @@ export async function runGuided() {
   const controller = supersede('guided');
   const method = el.guidedSelect.value;
   const params = { model: state.model.name, method, format: 'png' };
-  if (method !== 'guided-backprop') params.layer = currentLayer();
+  if (usesLayer(method)) params.layer = currentLayer();
   if (state.selectedClass !== null) params.class = state.selectedClass;
-  el.guidedTitle.textContent = method === 'guided-backprop' ? 'Guided backprop' : 'Guided Grad-CAM';
+  el.guidedTitle.textContent = methodTitle(method);
   setPanel(el.guidedPanel, 'loading', el.guidedTime, 'Computing');
   const start = performance.now();
   try {
@@ -50,7 +51,7 @@ export async function runGuided() {
     el.guidedCaption.replaceChildren();
     const strong = document.createElement('strong');
     strong.textContent = state.guided.label;
-    el.guidedCaption.append(strong, ` (#${state.guided.classIndex}) · ${method}${method === 'guided-backprop' ? '' : ` at ${shortLayer(state.guided.layer)}`} · ${probe.naturalWidth}×${probe.naturalHeight}`);
+    el.guidedCaption.append(strong, ` (#${state.guided.classIndex}) · ${method}${usesLayer(method) ? ` at ${shortLayer(state.guided.layer)}` : ''} · ${probe.naturalWidth}×${probe.naturalHeight}`);
   } catch (e) {
     if (isAbort(e)) return;
     setPanel(el.guidedPanel, 'error', el.guidedTime, 'failed');

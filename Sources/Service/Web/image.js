@@ -8,6 +8,7 @@ import { setAspect } from './panels.js';
 import { state } from './state.js';
 
 const MAX_WORK_SIDE = 2048;   // overlays of larger images are computed at this size
+const THUMBNAIL_SIDE = 480;   // the grid's cells are drawn at most this size
 
 /** 'PNG' or 'JPEG' from the file's first bytes, or null. */
 function sniff(bytes) {
@@ -34,15 +35,9 @@ export async function setImage(file) {
   }
   cancel('predict', 'overlay', 'guided', 'label');
   const width = bitmap.width, height = bitmap.height;
-  const scale = Math.min(1, MAX_WORK_SIDE / Math.max(width, height));
-  const work = { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), scale };
-  const canvas = document.createElement('canvas');
-  canvas.width = work.width; canvas.height = work.height;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, 0, 0, work.width, work.height);
+  state.original = atWorkSize(bitmap, MAX_WORK_SIDE);
+  state.thumbnail = atWorkSize(bitmap, THUMBNAIL_SIDE);
   bitmap.close();
-  state.original = { width, height, work, pixels: ctx.getImageData(0, 0, work.width, work.height).data };
   state.file = file;
   state.predictions = null;
   state.explanation = null;
@@ -68,6 +63,20 @@ export async function setImage(file) {
   el.otherButton.disabled = !state.model;
   drawOriginalRegion();
   if (state.model) refreshAll();
+}
+
+/** The image scaled to fit `maxSide`: {width, height (the image's), work: {width, height, scale},
+ *  pixels: Uint8ClampedArray (RGBA at the work size)}. */
+function atWorkSize(bitmap, maxSide) {
+  const { width, height } = bitmap;
+  const scale = Math.min(1, maxSide / Math.max(width, height));
+  const work = { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), scale };
+  const canvas = document.createElement('canvas');
+  canvas.width = work.width; canvas.height = work.height;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(bitmap, 0, 0, work.width, work.height);
+  return { width, height, work, pixels: ctx.getImageData(0, 0, work.width, work.height).data };
 }
 
 /** The part of the image the model sees (a centre crop, or all of it), in image pixels:

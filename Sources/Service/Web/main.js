@@ -9,14 +9,14 @@ import { placeGuided, runGuided } from './guided.js';
 import { setImage } from './image.js';
 import { updateKeyButton } from './keydialog.js';
 import { showError } from './messages.js';
-import { loadModels, selectModel, updateLayerHelp, updateMethodHelp } from './models.js';
+import { loadModels, selectModel, updateLayerHelp, updateMethodHelp, usesLayer } from './models.js';
 import { loadPrefs, savePrefs, state } from './state.js';
 
 function debounce(fn, ms) {
   let timer = 0;
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
-const rerunExplanations = debounce(() => { runOverlay(); if (el.guidedSelect.value !== 'guided-backprop') runGuided(); }, 200);
+const rerunExplanations = debounce(() => { runOverlay(); if (usesLayer(el.guidedSelect.value)) runGuided(); }, 200);
 const rerunOverlay = debounce(runOverlay, 200);
 
 el.fileInput.addEventListener('change', () => {
@@ -117,7 +117,6 @@ window.addEventListener('resize', () => { if (state.guided) placeGuided(); });
   if (prefs.alpha !== undefined && !Number.isNaN(Number(prefs.alpha))) el.opacity.value = prefs.alpha;
   el.opacityValue.textContent = currentAlpha().toFixed(2);
   if (prefs.marks === false) el.marksToggle.checked = false;
-  if (prefs.guided === 'guided-backprop') el.guidedSelect.value = 'guided-backprop';
   updateKeyButton();
   drawLegend();
   loadModels();

@@ -2,22 +2,11 @@
 import { api, isAbort, supersede } from './api.js';
 import { el } from './dom.js';
 import { refreshAll } from './explain.js';
+import { fillMethodPicks } from './grid.js';
 import { showError } from './messages.js';
 import { setServerStatus } from './panels.js';
 import { loadPrefs, savePrefs, state } from './state.js';
 
-const METHOD_HELP = {
-  'gradcam': 'Grad-CAM: channels weighted by their mean gradient.',
-  'gradcam++': 'Grad-CAM++: higher-order gradient weights; often better with several objects.',
-  'xgradcam': 'XGrad-CAM: gradients × activations, normalized by the activation sum.',
-  'hirescam': 'HiResCAM: element-wise gradients × activations; faithful to the model.',
-  'layercam': 'LayerCAM: positive gradients × activations per location; suits earlier layers.',
-  'eigencam': 'Eigen-CAM: first principal component of the activations. Class-agnostic: every class gives the same map.',
-  'scorecam': 'Score-CAM: gradient-free, one forward pass per channel. Slow.',
-  'cam': 'CAM: exact for a global-average-pool + linear head; other architectures are refused.',
-};
-
-const GUIDED = new Set(['guided-backprop', 'guided-gradcam']);
 export async function loadModels() {
   const controller = supersede('models');
   setServerStatus('loading', 'Loading models…');
@@ -72,6 +61,7 @@ export async function selectModel(name) {
     savePrefs({ model: name });
     fillLayers(detail, previousModel === detail.name);
     fillMethods(detail);
+    fillMethodPicks(detail);
     el.labels.replaceChildren(...detail.labels.map((label, i) => { const o = new Option(`${i}`, label); o.label = `${i}`; return o; }));
     el.otherButton.disabled = !state.file;
     const p = detail.preprocessing;
@@ -115,23 +105,31 @@ export function updateLayerHelp() {
   const where = layer.aliases.length ? `alias ${layer.aliases.join(', ')}` : `node ${layer.node}`;
   el.layerHelp.textContent = `${s.length === 3 ? `map ${s[2]}×${s[1]}, ${s[0]} channels` : shapeText(layer.shape)} · ${where}${layer.name === state.model.default_layer ? ' · default' : ''}`;
 }
+/** Fills the method choices from the model's `method_details` (the server's registry):
+ * class-map methods in the main select, input attributions in the attribution panel's. */
 function fillMethods(detail) {
-  const previous = el.method.value || loadPrefs().method || 'gradcam';
-  el.method.replaceChildren();
-  for (const m of detail.methods.filter((m) => !GUIDED.has(m))) el.method.append(new Option(m, m));
-  el.method.value = [...el.method.options].some((o) => o.value === previous) ? previous : 'gradcam';
-  el.method.disabled = false;
-  const guided = detail.methods.filter((m) => GUIDED.has(m));
-  for (const option of el.guidedSelect.options) option.disabled = !guided.includes(option.value);
+  state.methodDetails = Object.fromEntries(detail.method_details.map((d) => [d.name, d]));
+  const prefs = loadPrefs();
+  fillSelect(el.method, detail.method_details.filter((d) => !d.input_attribution), el.method.value || prefs.method || 'gradcam');
+  fillSelect(el.guidedSelect, detail.method_details.filter((d) => d.input_attribution), el.guidedSelect.value || prefs.guided || 'guided-gradcam');
   updateMethodHelp();
+}
+function fillSelect(select, methods, previous) {
+  select.replaceChildren(...methods.map((d) => new Option(d.name, d.name)));
+  if (methods.some((d) => d.name === previous)) select.value = previous;
+  select.disabled = methods.length === 0;
 }
 export function updateMethodHelp() {
   const m = el.method.value;
-  el.methodHelp.textContent = METHOD_HELP[m] || '';
-  el.methodHelp.classList.toggle('warn', m === 'eigencam' || m === 'scorecam' || m === 'cam');
+  el.methodHelp.textContent = state.methodDetails?.[m]?.summary || '';
   el.overlayTitle.textContent = methodTitle(m);
 }
+/** A method's display name: its registry summary up to the colon ("Grad-CAM: ..."). */
 export function methodTitle(m) {
-  return ({ 'gradcam': 'Grad-CAM', 'gradcam++': 'Grad-CAM++', 'xgradcam': 'XGrad-CAM', 'hirescam': 'HiResCAM', 'layercam': 'LayerCAM',
-    'eigencam': 'Eigen-CAM', 'scorecam': 'Score-CAM', 'cam': 'CAM' })[m] || m;
+  const summary = state.methodDetails?.[m]?.summary || '';
+  return summary.includes(':') ? summary.slice(0, summary.indexOf(':')) : m;
+}
+/** Whether a method's map depends on the layer (the registry's `uses_layer`). */
+export function usesLayer(m) {
+  return state.methodDetails?.[m]?.uses_layer ?? true;
 }

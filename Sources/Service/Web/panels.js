@@ -4,7 +4,8 @@ import { el } from './dom.js';
 
 const timers = new Map();
 export function formatTime(ms) { return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`; }
-/** Sets a panel's state: 'empty' | 'loading' | 'ready' | 'error'; while loading, `timeEl` counts up. */
+/** Sets a panel's state: 'empty' | 'queued' | 'loading' | 'ready' | 'error' | 'cancelled'; while
+ *  loading, `timeEl` counts up. */
 export function setPanel(panel, stateName, timeEl, text) {
   panel.dataset.state = stateName;
   panel.setAttribute('aria-busy', String(stateName === 'loading'));
@@ -21,6 +22,11 @@ export function setPanel(panel, stateName, timeEl, text) {
     timeEl.textContent = text || '';
     timeEl.title = stateName === 'ready' ? 'Time the request took, as seen by this page' : '';
   }
+}
+/** Marks a panel's request cancelled, saying how long it had run ('cancelled at 2.3 s'). */
+export function setCancelled(panel, timeEl) {
+  const ran = panel.dataset.state === 'loading' ? ` at ${timeEl.textContent}` : '';
+  setPanel(panel, 'cancelled', timeEl, `cancelled${ran}`);
 }
 export function setServerStatus(stateName, text) {
   el.status.dataset.state = stateName;

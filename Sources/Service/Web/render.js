@@ -111,3 +111,26 @@ export function overlaid(pixels, width, rect, indices, table, alpha) {
   }
   return out;
 }
+
+/** Rendering.gradientImage: a gradient of `channels` planes of `width` × `height` (CHW, the
+ *  model's colour order) as RGBA, pytorch-grad-cam's `deprocess_image` over all channels:
+ *  v = (g − mean) / (std + 1e-5) · 0.1 + 0.5, clipped to [0, 1], × 255 (truncated); the
+ *  channels reversed for a BGR model. */
+export function gradientPixels(data, channels, width, height, bgr) {
+  const n = data.length;
+  let mean = 0, variance = 0;
+  for (let i = 0; i < n; i++) mean += data[i];
+  mean /= n;
+  for (let i = 0; i < n; i++) variance += (data[i] - mean) ** 2;
+  const std = Math.sqrt(variance / n), plane = width * height;
+  const out = new Uint8ClampedArray(plane * 4);
+  for (let c = 0; c < Math.min(channels, 3); c++) {
+    const target = bgr ? 2 - c : c;
+    for (let i = 0; i < plane; i++) {
+      const v = (data[c * plane + i] - mean) / (std + 1e-5) * 0.1 + 0.5;
+      out[i * 4 + target] = Math.trunc(Math.min(Math.max(v, 0), 1) * 255);
+    }
+  }
+  for (let i = 0; i < plane; i++) out[i * 4 + 3] = 255;
+  return out;
+}

@@ -6,11 +6,13 @@ export const state = {
   model: null,         // GET /models/{name} of the chosen model
   file: null,          // the chosen File
   original: null,      // {width, height, work: {width, height, scale}, pixels: Uint8ClampedArray (RGBA at work size)}
+  thumbnail: null,     // the same at the grid's cell size
   imageURL: null,
   predictions: null,   // POST /predict document
   selectedClass: null, // the class being explained (null: the top-1, until the server says which)
   explanation: null,   // the rendered overlay: see prepareExplanation
   guided: null,        // {url, classIndex, label, method}
+  methodDetails: null, // the model's method_details by name (the server's method registry)
 };
 
 const KEY_STORAGE = 'gradcam.apiKey';

@@ -6,23 +6,31 @@ import Tensor
 /// 1. each activation channel `A_c` is upsampled to the input size (bilinear,
 ///    corner-aligned: `torch.nn.UpsamplingBilinear2d`) and min-max normalized:
 ///    `M_c = (U_c − min U_c) / (max U_c − min U_c + 1e-8)`;
-/// 2. the model scores the masked inputs `x ⊙ M_c` (masks broadcast over the colour channels);
+/// 2. the model scores the masked inputs `x ⊙ M_c` (masks broadcast over the colour channels),
+///    `Evidence.scoreBatchSize` at a time;
 /// 3. the weights are a softmax over channels of each target's score: `w[k, c] = softmax_c(s[c, class_k])`.
 ///
 /// All targets share one set of masked forward passes.
-enum ScoreCAM {
-    /// Channel weights `[K, C]`. `score(batch)` runs the model on a batch `[B, 3, H, W]`
-    /// and returns its logits `[B, classes]` flattened.
-    static func weights(
-        activations a: LayerActivations, input: Tensor, classes: [Int], batchSize: Int,
-        score: (Tensor) throws -> [Float]
-    ) throws -> [Float] {
+struct ScoreCAM: ExplanationMethod {
+    var name: String { "scorecam" }
+    var summary: String { "Score-CAM: channels weighted by the class score of the input masked by each; no gradients" }
+    var needs: MethodNeeds { MethodNeeds(layerActivations: true, scores: true) }
+
+    func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
+        evidence.explanations(try evidence.layerMaps { layer in
+            layer.activations.weightedSum(try Self.weights(layer.activations, evidence))
+        })
+    }
+
+    /// Channel weights `[K, C]`.
+    static func weights(_ a: LayerActivations, _ evidence: Evidence) throws -> [Float] {
+        let input = evidence.input, classes = evidence.classes
         let inputChannels = input.shape[1], height = input.shape[2], width = input.shape[3]
         let pixels = height * width
         var scores = [Float](repeating: 0, count: classes.count * a.channels)
         var start = 0
         while start < a.channels {
-            let count = min(batchSize, a.channels - start)
+            let count = min(max(evidence.scoreBatchSize, 1), a.channels - start)
             var batch = [Float](repeating: 0, count: count * inputChannels * pixels)
             for b in 0..<count {
                 let mask = normalizedMask(a, channel: start + b, height: height, width: width)
@@ -32,7 +40,7 @@ enum ScoreCAM {
                     for i in 0..<pixels { batch[offset + i] = input.floats[source + i] * mask[i] }
                 }
             }
-            let logits = try score(Tensor(shape: [count, inputChannels, height, width], floats: batch))
+            let logits = try evidence.scores(Tensor(shape: [count, inputChannels, height, width], floats: batch))
             let classCount = logits.count / count
             for b in 0..<count {
                 for (k, cls) in classes.enumerated() {
@@ -76,4 +84,8 @@ enum ScoreCAM {
         let scale = 1 / (hi - lo + 1e-8)
         return up.map { ($0 - lo) * scale }
     }
+}
+
+extension Method {
+    public static let scorecam = Method(ScoreCAM())
 }

@@ -1,0 +1,20 @@
+/// Eigen-CAM (Muhammad and Yeasin): the activations' projection on their first principal
+/// component (`EigenProjection`); class-agnostic: every class gets the same map.
+struct EigenCAM: ExplanationMethod {
+    var name: String { "eigencam" }
+    var summary: String { "Eigen-CAM: the activations' first principal component; the same map for every class" }
+    var needs: MethodNeeds { MethodNeeds(layerActivations: true) }
+
+    func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
+        let count = evidence.classes.count
+        return evidence.explanations(try evidence.layerMaps { layer in
+            let projection = EigenProjection.map(layer.activations)
+            return RawMaps(count: count, height: projection.height, width: projection.width,
+                           values: Array(Array(repeating: projection.values, count: count).joined()))
+        })
+    }
+}
+
+extension Method {
+    public static let eigencam = Method(EigenCAM())
+}

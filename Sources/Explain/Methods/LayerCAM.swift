@@ -1,0 +1,15 @@
+/// LayerCAM (Jiang et al.): the channel sum of positive gradients times activations, per
+/// pixel, `Σ_c ReLU(G[k, c]) ⊙ A[c]`.
+struct LayerCAM: ExplanationMethod {
+    var name: String { "layercam" }
+    var summary: String { "LayerCAM: the channel sum of positive gradients times activations, per pixel" }
+    var needs: MethodNeeds { MethodNeeds(layerActivations: true, layerGradients: true) }
+
+    func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
+        evidence.explanations(try evidence.layerMaps { try $0.pixelWeighted { max($0, 0) } })
+    }
+}
+
+extension Method {
+    public static let layercam = Method(LayerCAM())
+}

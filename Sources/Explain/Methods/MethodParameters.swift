@@ -1,0 +1,99 @@
+/// The per-request settings of the methods that take any. A nil field means the method's
+/// default, which is its reference library's; `ExplanationMethod.parameters(_:)` reports the
+/// values a method used, for the document.
+///
+/// Names: the CLI's `--steps`, `--baseline`, `--samples`, `--noise-level`, `--window`,
+/// `--stride`, `--seed`, `--aug-smooth`, `--eigen-smooth`; the API's `steps`, `baseline`,
+/// `samples`, `noise_level`, `window`, `stride`, `seed`, `aug_smooth`, `eigen_smooth`.
+public struct MethodParameters: Sendable, Hashable {
+    /// Points on the path from the baseline to the input (Integrated Gradients).
+    public var steps: Int?
+    /// What the input is compared with (Integrated Gradients, GradientSHAP).
+    public var baseline: Baseline?
+    /// Noisy copies of the input (SmoothGrad, VarGrad, GradientSHAP, SSCAM, ...).
+    public var samples: Int?
+    /// The noise's standard deviation, in the preprocessed input's units.
+    public var noiseLevel: Float?
+    /// The occluding patch's side, in input pixels (Occlusion).
+    public var window: Int?
+    /// The patch's step, in input pixels (Occlusion).
+    public var stride: Int?
+    /// The seed of every random draw (noise, baselines); the document reports it.
+    public var seed: UInt64?
+    /// pytorch-grad-cam's `aug_smooth`: the mean map over flipped and rescaled inputs.
+    public var augSmooth = false
+    /// pytorch-grad-cam's `eigen_smooth`: the first principal component of the weighted activations.
+    public var eigenSmooth = false
+
+    public init() {}
+
+    /// Checks the ranges below; the message names the parameter and what is accepted.
+    public func validate() throws(ExplainError) {
+        func check<T: Comparable>(_ name: String, _ value: T?, _ range: ClosedRange<T>) throws(ExplainError) {
+            guard let value, !range.contains(value) else { return }
+            throw .invalidParameter("\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        try check("steps", steps, Self.stepsRange)
+        try check("samples", samples, Self.samplesRange)
+        if let noiseLevel, !noiseLevel.isFinite { throw .invalidParameter("noise_level must be a finite number") }
+        try check("noise_level", noiseLevel, Self.noiseLevelRange)
+        try check("window", window, Self.windowRange)
+        try check("stride", stride, Self.strideRange)
+    }
+
+    /// The accepted ranges: they bound each request's work (passes are steps or samples
+    /// times the classes, each a forward and a backward pass).
+    public static let stepsRange = 1...1024
+    public static let samplesRange = 1...1024
+    public static let noiseLevelRange: ClosedRange<Float> = 0...100
+    public static let windowRange = 1...4096
+    public static let strideRange = 1...4096
+
+    /// What a method compares the input with.
+    public enum Baseline: String, Sendable, CaseIterable {
+        /// All zeros in the preprocessed input (Captum's default).
+        case black
+        /// The input blurred.
+        case blurred
+        /// Uniform noise over the input's range.
+        case uniformNoise = "uniform-noise"
+
+        public static var allNames: [String] { allCases.map(\.rawValue) }
+    }
+}
+
+/// A parameter value as the document reports it.
+public enum ParameterValue: Sendable, Equatable, Codable {
+    case int(Int)
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+    /// Seeds above `Int.max`.
+    case unsigned(UInt64)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Bool.self) {
+            self = .bool(v)
+        } else if let v = try? c.decode(Int.self) {
+            self = .int(v)
+        } else if let v = try? c.decode(UInt64.self) {
+            self = .unsigned(v)
+        } else if let v = try? c.decode(Double.self) {
+            self = .number(v)
+        } else {
+            self = .string(try c.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .int(let v): try c.encode(v)
+        case .number(let v): try c.encode(v)
+        case .string(let v): try c.encode(v)
+        case .bool(let v): try c.encode(v)
+        case .unsigned(let v): try c.encode(v)
+        }
+    }
+}

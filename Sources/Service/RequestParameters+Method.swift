@@ -1,0 +1,29 @@
+import ClientText
+import Explain
+
+extension RequestParameters {
+    /// The API's names of `MethodParameters`.
+    static let methodParameterNames: Set<String> = [
+        "steps", "baseline", "samples", "noise_level", "window", "stride", "seed", "aug_smooth", "eigen_smooth",
+    ]
+
+    /// The method parameters a request gives; each is checked against its range.
+    func methodParameters() throws -> MethodParameters {
+        var m = MethodParameters()
+        m.steps = try int("steps", in: MethodParameters.stepsRange)
+        m.baseline = try choice("baseline", MethodParameters.Baseline.allNames).flatMap(MethodParameters.Baseline.init(rawValue:))
+        m.samples = try int("samples", in: MethodParameters.samplesRange)
+        m.noiseLevel = try float("noise_level", in: MethodParameters.noiseLevelRange)
+        m.window = try int("window", in: MethodParameters.windowRange)
+        m.stride = try int("stride", in: MethodParameters.strideRange)
+        if let text = try single("seed") {
+            guard let seed = UInt64(text) else {
+                throw ServiceError.badParameter("seed", "\(ClientText.quoted(text)) is not an integer in 0...\(UInt64.max)")
+            }
+            m.seed = seed
+        }
+        m.augSmooth = try bool("aug_smooth") ?? false
+        m.eigenSmooth = try bool("eigen_smooth") ?? false
+        return m
+    }
+}

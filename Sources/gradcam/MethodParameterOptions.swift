@@ -1,0 +1,58 @@
+import ArgumentParser
+import Explain
+
+/// The method parameters as flags (`MethodParameters`; the API's names with dashes). A flag
+/// left out means the method's default, its reference library's.
+struct MethodParameterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Points on the path from the baseline to the input (Integrated Gradients: 50).", valueName: "n"))
+    var steps: Int?
+
+    @Option(help: ArgumentHelp("What the input is compared with: \(MethodParameters.Baseline.allNames.joined(separator: ", ")).", valueName: "baseline"))
+    var baseline: String?
+
+    @Option(help: ArgumentHelp("Noisy copies of the input (SmoothGrad, VarGrad, GradientSHAP, SSCAM, ...).", valueName: "n"))
+    var samples: Int?
+
+    @Option(name: .customLong("noise-level"), help: ArgumentHelp("The noise's standard deviation, in the preprocessed input's units.", valueName: "sigma"))
+    var noiseLevel: Float?
+
+    @Option(help: ArgumentHelp("The occluding patch's side in input pixels (Occlusion).", valueName: "pixels"))
+    var window: Int?
+
+    @Option(help: ArgumentHelp("The occluding patch's step in input pixels (Occlusion).", valueName: "pixels"))
+    var stride: Int?
+
+    @Option(help: ArgumentHelp("The seed of the method's random draws; the document reports it.", valueName: "seed"))
+    var seed: UInt64?
+
+    @Flag(name: .customLong("aug-smooth"), help: "Average the map over flipped and rescaled inputs (pytorch-grad-cam's aug_smooth).")
+    var augSmooth = false
+
+    @Flag(name: .customLong("eigen-smooth"), help: "Keep the first principal component of the weighted activations (pytorch-grad-cam's eigen_smooth).")
+    var eigenSmooth = false
+
+    func validate() throws {
+        _ = try parameters()
+    }
+
+    /// The flags as `MethodParameters`, checked against their ranges.
+    func parameters() throws -> MethodParameters {
+        var m = MethodParameters()
+        m.steps = steps
+        if let baseline {
+            guard let value = MethodParameters.Baseline(rawValue: baseline) else {
+                throw ValidationError("unknown baseline '\(baseline)'; baselines: \(MethodParameters.Baseline.allNames.joined(separator: ", "))")
+            }
+            m.baseline = value
+        }
+        m.samples = samples
+        m.noiseLevel = noiseLevel
+        m.window = window
+        m.stride = stride
+        m.seed = seed
+        m.augSmooth = augSmooth
+        m.eigenSmooth = eigenSmooth
+        do { try m.validate() } catch { throw ValidationError(error.description) }
+        return m
+    }
+}
