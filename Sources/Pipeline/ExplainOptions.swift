@@ -20,6 +20,12 @@ public struct ExplainOptions: Sendable {
     /// Longest side of the rendered overlay and guided images (aspect kept); larger inputs are
     /// drawn on a copy resized to fit, so rendering costs at most this many pixels squared.
     public var maxSide = ExplainOptions.defaultMaxSide
+    /// Faithfulness metrics computed for each class's map (none by default: they cost forward passes).
+    public var metrics: [FaithfulnessMetric] = []
+    /// The seed of the metrics' noise (ROAD's imputation), in `SanityOptions.seedRange`.
+    public var metricsSeed: UInt64 = 0
+    /// The object's box, for `pointing-game`.
+    public var box: ObjectBox?
 
     /// Default `maxSide`: 4096 (a 48 MB RGB8 canvas at most).
     public static let defaultMaxSide = 4096
@@ -37,6 +43,18 @@ public struct ExplainOptions: Sendable {
 
     public init() {}
 
+    /// The metrics `names` name, in order, once each; an unknown name is an error naming the known ones.
+    public static func metrics(named names: [String]) throws(ModelError) -> [FaithfulnessMetric] {
+        var metrics: [FaithfulnessMetric] = []
+        for name in names {
+            guard let metric = FaithfulnessMetric(rawValue: name) else {
+                throw .invalidRequest("unknown metric '\(name.prefix(64))'; metrics: \(FaithfulnessMetric.allNames.joined(separator: ", "))")
+            }
+            if !metrics.contains(metric) { metrics.append(metric) }
+        }
+        return metrics
+    }
+
     /// Checks the values a user can get wrong; the message says what is accepted.
     public func validate() throws(ModelError) {
         guard alpha >= 0 && alpha <= 1 && alpha.isFinite else {
@@ -47,6 +65,13 @@ public struct ExplainOptions: Sendable {
         guard layers.count <= 16 else { throw .invalidRequest("at most 16 layers per request, got \(layers.count)") }
         guard Self.maxSideRange.contains(maxSide) else {
             throw .invalidRequest("max_side must be between \(Self.maxSideRange.lowerBound) and \(Self.maxSideRange.upperBound), got \(maxSide)")
+        }
+        guard SanityOptions.seedRange.contains(metricsSeed) else {
+            throw .invalidRequest("metrics_seed must be an integer in \(SanityOptions.seedRange.lowerBound)...\(SanityOptions.seedRange.upperBound), got \(metricsSeed)")
+        }
+        guard metrics.contains(.pointingGame) == (box != nil) else {
+            throw .invalidRequest(box == nil ? "metric pointing-game needs the object's box: box=x0,y0,x1,y1 in image pixels"
+                                             : "box is read only by the pointing game: add pointing-game to metrics")
         }
         do { try parameters.validate() } catch { throw .invalidRequest(error.description) }
     }
@@ -59,15 +84,17 @@ public struct PipelineTimings: Sendable, Equatable {
     public var forward: Duration = .zero
     public var backward: Duration = .zero
     public var map: Duration = .zero
+    /// Faithfulness metrics (their forward passes included), when asked.
+    public var metrics: Duration = .zero
     public var encode: Duration = .zero
 
     public init() {}
 
-    public var total: Duration { decode + preprocess + forward + backward + map + encode }
+    public var total: Duration { decode + preprocess + forward + backward + map + metrics + encode }
 
-    /// Stage names and durations in pipeline order.
+    /// Stage names and durations in pipeline order (`metrics` only when metrics ran).
     public var stages: [(name: String, duration: Duration)] {
-        [("decode", decode), ("preprocess", preprocess), ("forward", forward), ("backward", backward),
-         ("map", map), ("encode", encode)]
+        [("decode", decode), ("preprocess", preprocess), ("forward", forward), ("backward", backward), ("map", map)]
+            + (metrics > .zero ? [("metrics", metrics)] : []) + [("encode", encode)]
     }
 }

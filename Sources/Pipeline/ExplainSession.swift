@@ -59,9 +59,11 @@ public final class ExplainSession {
             explainable = try model.dilated(at: deepest)
             request.layers = try self.layers(model, options, in: explainable)
         }
-        let explanation = try explainer(for: explainable, id: ObjectIdentifier(model), kept: !options.dilate)
+        let explainer = explainer(for: explainable, id: ObjectIdentifier(model), kept: !options.dilate)
+        let explanation = try explainer
             .explain(request.input, method: options.method, classes: request.classes.isEmpty ? nil : request.classes,
                      layers: request.layers, parameters: options.parameters)
+        try addMetrics(to: &request, explanation, explainer: explainer, options: options)
         return try output(request, explanation, model: model, options: options, render: render)
     }
 
@@ -73,6 +75,10 @@ public final class ExplainSession {
         var layers: [Layer]
         var classes: [Int]
         var timings = PipelineTimings()
+        /// The pointing game's object at the input's resolution (`options.box`).
+        var target: [Bool]?
+        /// Per class, the metrics asked for (`addMetrics`).
+        var metrics: [FaithfulnessReport]?
     }
 
     /// Validates `options`, decodes and preprocesses `bytes`, and resolves the layers (in the
@@ -85,7 +91,11 @@ public final class ExplainSession {
         try cancellation?.check()
         let layers = try options.method.usesLayer ? self.layers(model, options, in: model.explainable) : []
         let classes = try ClassSelector.resolve(options.classes, labels: model.labels, model: model.name)
-        return PreparedRequest(image: image, original: original, input: input, layers: layers, classes: classes, timings: timings)
+        let target = try options.box?.target(
+            image: original, region: model.preprocessing.visibleRegion(imageWidth: original.width, imageHeight: original.height),
+            width: model.preprocessing.width, height: model.preprocessing.height)
+        return PreparedRequest(image: image, original: original, input: input, layers: layers, classes: classes, timings: timings,
+                               target: target)
     }
 
     /// The document and (when `render`) the pictures of `explanation`, made for `request`.
@@ -106,14 +116,15 @@ public final class ExplainSession {
         let drawnRegion = model.preprocessing.visibleRegion(imageWidth: image.width, imageHeight: image.height)
         var entries: [ClassMapEntry] = []
         var pictures: [ClassPictures] = []
-        for item in explanation.classes {
+        for (k, item) in explanation.classes.enumerated() {
             let c = item.classIndex
             let located = Localization.locate(item.heatmap, in: region)
             let map: MapData = item.attributions.first.map(\.values).map {
                 MapData(channels: $0.shape[0], width: $0.shape[2], height: $0.shape[1], data: $0.floats)
             } ?? MapData(channels: nil, width: item.heatmap.width, height: item.heatmap.height, data: item.heatmap.values)
             entries.append(ClassMapEntry(classIndex: c, label: model.labels[c], score: scores[c], logit: explanation.logits[c],
-                                         map: map, peak: located?.peak, box: located?.box, zero: item.heatmap.isZero))
+                                         map: map, peak: located?.peak, box: located?.box, zero: item.heatmap.isZero,
+                                         metrics: request.metrics?[k]))
             guard render else { continue }
             let overlay = options.method.usesLayer
                 ? try Rendering.overlay(item.heatmap, on: image, region: drawnRegion, colormap: options.colormap, alpha: options.alpha)

@@ -76,12 +76,15 @@ public struct ClassMapEntry: Codable, Sendable, Equatable {
     public var peak: Point?
     public var box: Region?
     public var zero: Bool
+    /// The faithfulness metrics asked for (`metrics=`), by name; absent when none were.
+    public var metrics: FaithfulnessReport? = nil
 
     enum CodingKeys: String, CodingKey {
-        case classIndex = "class", label, score, logit, map, peak, box, zero
+        case classIndex = "class", label, score, logit, map, peak, box, zero, metrics
     }
 
-    /// Writes `peak` and `box` as null rather than leaving them out, so every key is always there.
+    /// Writes `peak` and `box` as null rather than leaving them out, so every key is always
+    /// there (but `metrics`, which only requests that ask for it carry).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(classIndex, forKey: .classIndex)
@@ -92,5 +95,6 @@ public struct ClassMapEntry: Codable, Sendable, Equatable {
         try c.encode(peak, forKey: .peak)
         try c.encode(box, forKey: .box)
         try c.encode(zero, forKey: .zero)
+        try c.encodeIfPresent(metrics, forKey: .metrics)
     }
 }

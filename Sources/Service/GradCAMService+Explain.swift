@@ -7,7 +7,8 @@ import Pipeline
 
 extension GradCAMService {
     static let explainParameters: Set<String> = RequestParameters.methodParameterNames.union(
-        ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate", "max_side"])
+        ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate", "max_side",
+         "metrics", "metrics_seed", "box"])
     static let predictParameters: Set<String> = ["model", "top"]
 
     /// `POST /gradcam`: a PNG overlay (default) or the JSON document of `gradcam explain`.
@@ -75,6 +76,9 @@ extension GradCAMService {
         options.top = try p.int("top", in: ExplainOptions.topRange) ?? options.top
         options.dilate = try p.bool("dilate") ?? false
         options.maxSide = try p.int("max_side", in: ExplainOptions.maxSideRange) ?? options.maxSide
+        options.metrics = try ExplainOptions.metrics(named: p.list("metrics"))
+        options.metricsSeed = try p.int("metrics_seed", in: 0...Int(SanityOptions.seedRange.upperBound)).map(UInt64.init) ?? options.metricsSeed
+        options.box = try p.single("box").map(ObjectBox.init(parsing:))
         return options
     }
 

@@ -79,6 +79,11 @@ public struct ServiceError: Error, Equatable {
             case .unsupportedModel, .internalInconsistency:
                 self.init(.internalServerError, "internal", "\(error)")
             }
+        case let error as FaithfulnessError:
+            switch error {
+            case .inputTooLarge: self.init(.badRequest, "unsupported_for_model", "\(error)")
+            case .noTarget: self.init(.badRequest, "invalid_parameter", "\(error)")
+            }
         case let error as WorkerPool.Failure:
             switch error {
             case let .overloaded(capacity):

@@ -47,11 +47,13 @@ def with_models(spec: dict, models: list[str]) -> dict:
 
 def affordable(spec: dict, class_count: int) -> dict:
     """For the run that computes: the parameters that succeed on any model, without the
-    costly options (Score-CAM runs the network once per channel; `dilate` rebuilds it)
+    costly options (Score-CAM runs the network once per channel; `dilate` rebuilds it; metrics
+    run it dozens of times)
     and with at most three classes, each an index every served model has (0...class_count-1)."""
     spec = copy.deepcopy(spec)
     explain = spec["paths"]["/gradcam"]["post"]
-    explain["parameters"] = [p for p in explain["parameters"] if not p["$ref"].endswith(("/layer", "/dilate"))]
+    explain["parameters"] = [p for p in explain["parameters"]
+                             if not p["$ref"].endswith(("/layer", "/dilate", "/metrics", "/metrics_seed", "/box"))]
     parameters = spec["components"]["parameters"]
     classes = {"type": "array", "maxItems": 3,
                "items": {"type": "string", "enum": [str(c) for c in range(min(class_count, 100))]}}
@@ -61,7 +63,7 @@ def affordable(spec: dict, class_count: int) -> dict:
     form = spec["components"]["schemas"]["ExplainForm"]["properties"]
     form["method"] = parameters["method"]["schema"] = {"type": "string", "enum": methods}
     form["class"] = classes
-    del form["layer"], form["dilate"]
+    del form["layer"], form["dilate"], form["metrics"], form["metrics_seed"], form["box"]
     return spec
 
 
