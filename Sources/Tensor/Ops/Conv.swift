@@ -120,7 +120,7 @@ public struct Conv: ActivatingOperator {
     /// "winograd", "depthwise", "1x1" (a GEMM on the image itself), "grouped" or "im2col".
     func pathName(x: [Int], w: [Int]) -> String {
         guard let p = try? plan(x: x, w: w) else { return "" }
-        if p.winogradKernelMakingIfNeeded(winograd) != nil { return "winograd" }
+        if p.winogradKernelMakingIfNeeded(winograd, images: p.n) != nil { return "winograd" }
         if Depthwise.applies(to: p, group: group) { return "depthwise" }
         if p.isPointwise { return group > 1 ? "1x1 grouped" : "1x1" }
         return group > 1 ? "grouped" : "im2col"

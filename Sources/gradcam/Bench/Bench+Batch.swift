@@ -17,7 +17,7 @@ extension Bench {
                                              timings: outputs[0].timings)
             if index >= warmup { passes.append(pass) }
         }
-        return BatchBenchResult(model: model.name, method: options.method.rawValue, size: size, passes: passes)
+        return BatchBenchResult(model: model.name, method: options.method.name, size: size, passes: passes)
     }
 
     /// The CPU time this process has used so far, all threads: unlike the wall clock, it
