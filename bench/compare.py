@@ -1,6 +1,8 @@
 """Side-by-side timing of one Grad-CAM on VGG16 and AlexNet (see bench/compare).
 
-pytorch-grad-cam (GradCAM, GuidedBackpropReLUModel, optionally ScoreCAM) and onnxruntime's
+pytorch-grad-cam (GradCAM, GuidedBackpropReLUModel, optionally ScoreCAM), optionally Captum's
+IntegratedGradients (`--captum`: 50 steps, Gauss-Legendre, black baseline, `internal_batch_size`
+16 as our batches) and onnxruntime's
 forward pass run in this process with `--threads` threads; our engine runs in its own
 process through `gradcam bench` (in-process timings, same ONNX files, same image). Every
 figure is a median over `--runs` calls after `--warmup` calls. Our figure is the compute a
@@ -28,6 +30,8 @@ import torchvision  # noqa: E402
 from PIL import Image  # noqa: E402
 from pytorch_grad_cam import GradCAM, GuidedBackpropReLUModel, ScoreCAM  # noqa: E402
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
+
+IG_STEPS, IG_BATCH = 50, 16
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 IMAGE = ROOT / "Tests/Fixtures/images/chelsea_224.png"
@@ -78,6 +82,12 @@ def time_pytorch(name, model, x, args):
     if args.scorecam:
         scorecam = ScoreCAM(model=model, target_layers=[layer])
         result["scorecam"] = median_seconds(lambda: scorecam(input_tensor=x, targets=targets), 1, 0)
+    if args.captum:
+        from captum.attr import IntegratedGradients
+        ig = IntegratedGradients(model)
+        result["captum-ig"] = median_seconds(
+            lambda: ig.attribute(x, baselines=torch.zeros_like(x), target=target, n_steps=IG_STEPS,
+                                 method="gausslegendre", internal_batch_size=IG_BATCH), min(args.runs, 3), 1)
     with torch.no_grad():
         result["forward"] = median_seconds(lambda: model(x), args.runs, args.warmup)
     return result
@@ -115,6 +125,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--scorecam", action="store_true", help="also time Score-CAM (VGG16: minutes per call)")
+    parser.add_argument("--captum", action="store_true", help="also time Captum's IntegratedGradients (50 steps)")
     parser.add_argument("--keep", type=pathlib.Path, help="write the ONNX files here (default: a temporary folder)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -131,7 +142,8 @@ def main():
             path = folder / f"{name}.onnx"
             if not path.exists():
                 export(model, path)
-            methods = ["gradcam", "guided-gradcam"] + (["scorecam"] if args.scorecam else [])
+            methods = (["gradcam", "guided-gradcam"] + (["scorecam"] if args.scorecam else [])
+                       + (["integrated-gradients"] if args.captum else []))
             ours = time_ours(path, args, methods)
             theirs = time_pytorch(name, model, x, args)
             onnx_forward = time_onnxruntime(path, x, args)
@@ -146,6 +158,8 @@ def main():
                  ("forward", "forward", "PyTorch forward")]
         if args.scorecam:
             pairs.append(("scorecam", "scorecam", "pytorch-grad-cam ScoreCAM"))
+        if args.captum:
+            pairs.append(("integrated-gradients", "captum-ig", f"Captum IntegratedGradients ({IG_STEPS} steps)"))
         for mine, reference, label in pairs:
             ratio = theirs[reference] / ours[mine]
             print(f"| {name} | {mine} vs {label} | {ours[mine]:.4f} | {theirs[reference]:.4f} | {ratio:.2f}x |")
@@ -158,6 +172,9 @@ def main():
             goals.append(("vgg16 guided-gradcam >= 4x GradCAM + GuidedBackprop",
                           theirs["gradcam+guided-backprop"] / ours["guided-gradcam"] >= 4))
             goals.append(("vgg16 gradcam no slower than onnxruntime's forward", ours["gradcam"] <= onnx_forward))
+            if args.captum:
+                goals.append(("vgg16 integrated-gradients >= 5x Captum IntegratedGradients",
+                              theirs["captum-ig"] / ours["integrated-gradients"] >= 5))
     print()
     for goal, met in goals:
         print(f"{'met ' if met else 'MISSED'}  {goal}")

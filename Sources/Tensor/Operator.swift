@@ -34,6 +34,9 @@ public enum RectifierRule: Sendable, Hashable {
     case standard
     /// Guided backpropagation (Springenberg et al.): `grad * (x > 0) * (grad > 0)`.
     case guided
+    /// Deconvolution (Zeiler and Fergus; Captum's `Deconvolution`): `grad * (grad > 0)`, the
+    /// ReLU applied to the gradient whatever the forward sign.
+    case deconvolution
 }
 
 /// A node's computation: forward, and the vector-Jacobian product (VJP) for its data inputs.

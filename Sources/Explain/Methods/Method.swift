@@ -20,6 +20,14 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .cam,
         .guidedBackprop,
         .guidedGradcam,
+        .saliency,
+        .inputXGradient,
+        .deconvolution,
+        .integratedGradients,
+        .gradientShap,
+        .occlusion,
+        .smoothgrad,
+        .vargrad,
     ]
 
     /// The registered method called `name`.

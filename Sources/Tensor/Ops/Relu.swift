@@ -1,7 +1,8 @@
 /// Rectified linear unit, ONNX `Relu`: `y = max(x, 0)`.
 ///
 /// VJP: `dx = dy · [y > 0]`; with the guided rule, `dx = dy · [y > 0] · [dy > 0]`
-/// (guided backpropagation).
+/// (guided backpropagation); with the deconvolution rule, `dx = dy · [dy > 0]`, whatever the
+/// forward sign (Captum's `Deconvolution` hook: `relu(grad_output)`).
 public struct Relu: Operator {
     public init() {}
 
@@ -22,9 +23,13 @@ public struct Relu: Operator {
     public func backward(
         _ gradient: Tensor, inputs: [Tensor?], outputs: [Tensor], wrt: [Int], context: BackwardContext
     ) throws -> [Tensor] {
-        let guided = context.rule == .guided
-        return [try gradient.mapReplicas(against: outputs[0], op: opType) { dy, y in
-            y > 0 && (!guided || dy > 0) ? dy : 0
-        }]
+        switch context.rule {
+        case .standard:
+            return [try gradient.mapReplicas(against: outputs[0], op: opType) { dy, y in y > 0 ? dy : 0 }]
+        case .guided:
+            return [try gradient.mapReplicas(against: outputs[0], op: opType) { dy, y in y > 0 && dy > 0 ? dy : 0 }]
+        case .deconvolution:
+            return [try gradient.mapReplicas(against: outputs[0], op: opType) { dy, _ in max(dy, 0) }]
+        }
     }
 }
