@@ -25,6 +25,7 @@ extension Explainer {
     /// A graph that cannot run a batch (a `Reshape` to a fixed batch of 1, say: the forward
     /// pass throws, or its scores are not `[N, classes]`) explains the items one at a time,
     /// now and from then on (`runsBatches`). Each explanation's timings are the batch's.
+    /// With `aug_smooth` the items are explained one at a time (each its six augmented passes).
     /// Throws `Cancellation.Stopped` when the batch must stop.
     public func explain(batch items: [BatchItem], method: Method, layers: [Layer],
                         parameters: MethodParameters = MethodParameters()) throws -> [Result<Explanation, any Error>] {
@@ -42,7 +43,7 @@ extension Explainer {
                 members.append(index)
             }
         }
-        let batched = members.count > 1 && runsBatches ? try stacked(members.map { items[$0] }, method: method, layers: layers, parameters: parameters) : nil
+        let batched = members.count > 1 && runsBatches && !parameters.augSmooth ? try stacked(members.map { items[$0] }, method: method, layers: layers, parameters: parameters) : nil
         for (position, index) in members.enumerated() {
             if let batched {
                 results[index] = .success(batched[position])
@@ -119,7 +120,7 @@ extension Explainer {
         timings.map = clock.now - start
         return (0..<n).map { row in
             Explanation(logits: Array(logits[row * classCount ..< (row + 1) * classCount]), classes: [explained[row]], timings: timings,
-                        parameters: method.implementation.parameters(parameters))
+                        parameters: method.reportedParameters(parameters))
         }
     }
 

@@ -57,8 +57,18 @@ public final class Explainer {
     /// Explains `input` with each of `methods`, from one forward pass and one backward pass
     /// per kind of gradient their needs ask for (`MethodNeeds.union`): one explanation per
     /// method, in order. Each carries the shared passes' timings and its own map time.
+    /// With `aug_smooth`, the methods that honour it average their maps over augmented inputs
+    /// (`Explainer+AugmentationSmoothing.swift`).
     public func explain(_ input: Tensor, methods: [Method], classes requested: [Int]?, layers: [Layer],
                         parameters: MethodParameters = MethodParameters()) throws -> [Explanation] {
+        let plain = try explainPasses(input, methods: methods, classes: requested, layers: layers, parameters: parameters)
+        guard parameters.augSmooth else { return plain }
+        return try augmentationSmoothed(plain, input: input, methods: methods, layers: layers, parameters: parameters)
+    }
+
+    /// `explain` of one input, without augmentation smoothing.
+    func explainPasses(_ input: Tensor, methods: [Method], classes requested: [Int]?, layers: [Layer],
+                       parameters: MethodParameters) throws -> [Explanation] {
         try checkInput(input)
         let needs = methods.reduce(MethodNeeds()) { $0.union($1.needs) }
         guard !layers.isEmpty || !needs.usesLayer else {
@@ -116,7 +126,7 @@ public final class Explainer {
             own.forward += methodPassTime
             own.map = clock.now - start - methodPassTime
             return Explanation(logits: logits, classes: explained, timings: own,
-                               parameters: method.implementation.parameters(parameters))
+                               parameters: method.reportedParameters(parameters))
         }
     }
 

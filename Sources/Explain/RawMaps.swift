@@ -40,6 +40,15 @@ struct LayerActivations {
         values = tensor.floats
     }
 
+    /// Planes `values [C, H, W]` computed from a layer's (weighted activations).
+    init(channels: Int, height: Int, width: Int, values: [Float]) {
+        precondition(values.count == channels * height * width)
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.values = values
+    }
+
     /// `Σ_c weights[k, c] · A[c]` for each of the `K = weights.count / C` rows of `weights`.
     func weightedSum(_ weights: [Float]) -> RawMaps {
         let k = weights.count / channels

@@ -4,6 +4,8 @@ struct EigenCAM: ExplanationMethod {
     var name: String { "eigencam" }
     var summary: String { "Eigen-CAM: the activations' first principal component; the same map for every class" }
     var needs: MethodNeeds { MethodNeeds(layerActivations: true) }
+    /// Already a principal component: `eigen_smooth` changes nothing (as in pytorch-grad-cam).
+    var smoothing: Smoothing { .augmentation }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
         let count = evidence.classes.count

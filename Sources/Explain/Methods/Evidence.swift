@@ -105,26 +105,4 @@ struct LayerEvidence {
         }
         return weights
     }
-
-    /// `Σ_c f(G[k, c]) ⊙ A[c]` per pixel, summed in Double: `[K, h, w]`.
-    func pixelWeighted(_ f: (Float) -> Float) throws -> RawMaps {
-        let g = try requireGradients(), a = activations
-        let targets = g.count / (a.channels * a.plane)
-        var maps = [Float](repeating: 0, count: targets * a.plane)
-        var sums = [Double](repeating: 0, count: a.plane)
-        g.withUnsafeBufferPointer { g in
-            a.values.withUnsafeBufferPointer { av in
-                for k in 0..<targets {
-                    for i in sums.indices { sums[i] = 0 }
-                    for c in 0..<a.channels {
-                        let grad = g.baseAddress! + (k * a.channels + c) * a.plane
-                        let act = av.baseAddress! + c * a.plane
-                        for i in 0..<a.plane { sums[i] += Double(f(grad[i])) * Double(act[i]) }
-                    }
-                    for i in 0..<a.plane { maps[k * a.plane + i] = Float(sums[i]) }
-                }
-            }
-        }
-        return RawMaps(count: targets, height: a.height, width: a.width, values: maps)
-    }
 }

@@ -16,6 +16,8 @@ public protocol ExplanationMethod: Sendable {
     /// Whether the method's own result is an input attribution `[C, H, W]` (its first
     /// `ClassExplanation.attributions`, the document's map) rather than its class map.
     var attributesInput: Bool { get }
+    /// Which of pytorch-grad-cam's `eigen_smooth` and `aug_smooth` the method honours.
+    var smoothing: Smoothing { get }
     /// The parameter values the method uses for `requested` (its defaults filled in), by the
     /// API's names, for the document; empty for methods without parameters.
     func parameters(_ requested: MethodParameters) -> [String: ParameterValue]
@@ -25,6 +27,7 @@ public protocol ExplanationMethod: Sendable {
 
 extension ExplanationMethod {
     public var attributesInput: Bool { false }
+    public var smoothing: Smoothing { [] }
     public func parameters(_ requested: MethodParameters) -> [String: ParameterValue] { [:] }
 }
 

@@ -4,6 +4,7 @@ struct GradCAM: ExplanationMethod {
     var name: String { "gradcam" }
     var summary: String { "Grad-CAM: channels weighted by the spatial mean of their gradients" }
     var needs: MethodNeeds { MethodNeeds(layerActivations: true, layerGradients: true) }
+    var smoothing: Smoothing { .all }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
         evidence.explanations(try Self.maps(evidence))
@@ -11,8 +12,8 @@ struct GradCAM: ExplanationMethod {
 
     /// The Grad-CAM class maps (guided Grad-CAM reuses them).
     static func maps(_ evidence: Evidence) throws -> [Heatmap] {
-        try evidence.layerMaps { layer in
-            layer.activations.weightedSum(try layer.channelWeights { g, _, plane, _ in
+        try evidence.camMaps { layer in
+            .channels(try layer.channelWeights { g, _, plane, _ in
                 var total = 0.0
                 for i in 0..<plane { total += Double(g[i]) }
                 return total / Double(plane)

@@ -5,10 +5,11 @@ struct GradCAMPlusPlus: ExplanationMethod {
     var name: String { "gradcam++" }
     var summary: String { "Grad-CAM++: channels weighted by positive gradients with second- and third-order terms" }
     var needs: MethodNeeds { MethodNeeds(layerActivations: true, layerGradients: true) }
+    var smoothing: Smoothing { .all }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
-        evidence.explanations(try evidence.layerMaps { layer in
-            layer.activations.weightedSum(try layer.channelWeights { g, _, plane, s in
+        evidence.explanations(try evidence.camMaps { layer in
+            .channels(try layer.channelWeights { g, _, plane, s in
                 var total = 0.0
                 for i in 0..<plane where g[i] != 0 {
                     let g1 = Double(g[i]), g2 = g1 * g1

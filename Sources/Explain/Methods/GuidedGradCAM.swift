@@ -10,6 +10,8 @@ struct GuidedGradCAM: ExplanationMethod {
     var needs: MethodNeeds {
         GradCAM().needs.union(GuidedBackprop().needs)
     }
+    /// Its Grad-CAM map's `eigen_smooth`.
+    var smoothing: Smoothing { .eigen }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
         let maps = try GradCAM.maps(evidence)

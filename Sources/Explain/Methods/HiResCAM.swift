@@ -4,9 +4,10 @@ struct HiResCAM: ExplanationMethod {
     var name: String { "hirescam" }
     var summary: String { "HiResCAM: the channel sum of gradients times activations, per pixel" }
     var needs: MethodNeeds { MethodNeeds(layerActivations: true, layerGradients: true) }
+    var smoothing: Smoothing { .all }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
-        evidence.explanations(try evidence.layerMaps { try $0.pixelWeighted { $0 } })
+        evidence.explanations(try evidence.camMaps { _ in .elements { g, a in g * a } })
     }
 }
 

@@ -20,6 +20,8 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .cam,
         .guidedBackprop,
         .guidedGradcam,
+        .eigengradcam,
+        .gradcamElementwise,
         .saliency,
         .inputXGradient,
         .deconvolution,

@@ -15,11 +15,10 @@ struct ScoreCAM: ExplanationMethod {
     var name: String { "scorecam" }
     var summary: String { "Score-CAM: channels weighted by the class score of the input masked by each; no gradients" }
     var needs: MethodNeeds { MethodNeeds(layerActivations: true, scores: true) }
+    var smoothing: Smoothing { .all }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
-        evidence.explanations(try evidence.layerMaps { layer in
-            layer.activations.weightedSum(try Self.weights(layer.activations, evidence))
-        })
+        evidence.explanations(try evidence.camMaps { layer in .channels(try Self.weights(layer.activations, evidence)) })
     }
 
     /// Channel weights `[K, C]`.

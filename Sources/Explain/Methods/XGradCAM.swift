@@ -3,10 +3,11 @@ struct XGradCAM: ExplanationMethod {
     var name: String { "xgradcam" }
     var summary: String { "XGrad-CAM: channels weighted by gradients times activations over the activation sum" }
     var needs: MethodNeeds { MethodNeeds(layerActivations: true, layerGradients: true) }
+    var smoothing: Smoothing { .all }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
-        evidence.explanations(try evidence.layerMaps { layer in
-            layer.activations.weightedSum(try layer.channelWeights { g, a, plane, s in
+        evidence.explanations(try evidence.camMaps { layer in
+            .channels(try layer.channelWeights { g, a, plane, s in
                 var total = 0.0
                 for i in 0..<plane { total += Double(g[i]) * Double(a[i]) }
                 return total / (s + 1e-7)
