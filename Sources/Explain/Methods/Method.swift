@@ -20,6 +20,7 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .cam,
         .guidedBackprop,
         .guidedGradcam,
+        .iscam,
     ]
 
     /// The registered method called `name`.
