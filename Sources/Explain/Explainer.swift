@@ -7,8 +7,9 @@ public final class Explainer {
     public let model: ExplainableModel
     let executor: Executor
     /// Inputs per forward pass when a method scores other inputs (Score-CAM's masked
-    /// inputs). Graphs that cannot run a batch fall back to 1 after the first attempt.
-    public var scoreBatchSize = 16
+    /// inputs), from a memory budget (`Explainer+ScoreBatch.swift`). Graphs that cannot run a
+    /// batch fall back to 1 after the first attempt.
+    public var scoreBatchSize: Int
     /// Whether `explain(batch:method:layers:)` stacks its images into one pass. Graphs that
     /// cannot run a batch turn it off after the first attempt (see `Explainer+Batch.swift`).
     public internal(set) var runsBatches = true
@@ -19,6 +20,7 @@ public final class Explainer {
     public init(model: ExplainableModel, threads: Int = 1) {
         self.model = model
         executor = Executor(graph: model.graph, threads: threads)
+        scoreBatchSize = Self.scoreBatchSize(for: model)
     }
 
     /// Forward passes run so far (one per `explain` or `predict`, plus the batches methods score).

@@ -22,6 +22,7 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .guidedGradcam,
         .eigengradcam,
         .gradcamElementwise,
+        .iscam,
         .saliency,
         .inputXGradient,
         .deconvolution,
