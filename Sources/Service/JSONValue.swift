@@ -38,9 +38,15 @@ enum JSONValue: Decodable, Equatable {
     /// Parses a JSON text of at most ``maxValues`` values nested at most ``maxDepth`` deep;
     /// `what` names the text in the error (e.g. "the request body").
     static func parse(_ bytes: some Collection<UInt8>, what: String) throws -> JSONValue {
-        try checkSize(bytes, what: what)
+        try decode(JSONValue.self, from: bytes, what: what)
+    }
+
+    /// Decodes a JSON text of at most `maxValues` values nested at most ``maxDepth`` deep as `T`.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>, what: String,
+                                     maxValues: Int = JSONValue.maxValues) throws -> T {
+        try checkSize(bytes, what: what, maxValues: maxValues)
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch {
             throw ServiceError(.badRequest, "bad_request", "\(what) is not valid JSON")
         }
@@ -48,7 +54,7 @@ enum JSONValue: Decodable, Equatable {
 
     /// Counts the values (one, plus one per comma and per array or object) and the nesting
     /// of a JSON text outside its strings, and refuses it past the limits.
-    private static func checkSize(_ bytes: some Collection<UInt8>, what: String) throws {
+    private static func checkSize(_ bytes: some Collection<UInt8>, what: String, maxValues: Int) throws {
         var inString = false, escaped = false
         var depth = 0, values = 1
         for byte in bytes {
@@ -69,7 +75,8 @@ enum JSONValue: Decodable, Equatable {
             default: break
             }
             guard values <= maxValues else {
-                throw ServiceError(.badRequest, "bad_request", "\(what) holds more than \(maxValues) JSON values; send at most 16 images and a few parameters")
+                throw ServiceError(.badRequest, "bad_request", "\(what) holds more than \(maxValues) JSON values; send at most 16 images and a few parameters"
+                                   + (maxValues > Self.maxValues ? " (larger image tensors as binary data)" : ""))
             }
         }
     }
