@@ -123,6 +123,7 @@ struct Serve: AsyncParsableCommand {
         settings.maxImagePixels = Int(maxImageMegapixels * 1_000_000)
         settings.protectAll = protectAll
         settings.labelStudio = try labelStudioSettings()
+        settings.log = { message in log(message) }
         var reloadKeys: SignalObserver?
         if let apiKeyFile {
             let keys = try APIKeys(path: apiKeyFile)
