@@ -75,10 +75,16 @@ extension GradCAMService {
             do {
                 results.append(.prediction(try await labelStudioPrediction(task, index: index, config: config, labels: labels, model: model)))
             } catch {
-                let failure = (error as? FetchError).map { ServiceError(.badRequest, "fetch_failed", "the image was not fetched: \($0)") } ?? ServiceError(error)
-                guard failure.status != .serviceUnavailable, failure.status.code != 499 else { throw failure }
+                let reason: String
+                if let error = error as? FetchError {
+                    reason = "the image was not fetched: \(error)"
+                } else {
+                    let failure = ServiceError(error)
+                    guard failure.status != .serviceUnavailable, failure.status.code != 499 else { throw failure }
+                    reason = failure.message
+                }
                 let id = ((task as? [String: Any])?["id"]).map { ClientText.quoted("\($0)") } ?? "none"
-                let message = "task \(index) (id \(id)) has no prediction: \(failure.message)"
+                let message = "task \(index) (id \(id)) has no prediction: \(reason)"
                 configuration.log("label-studio/\(model.name): \(message)")
                 countLabelStudioTaskFailure()
                 warnings.append(message)
