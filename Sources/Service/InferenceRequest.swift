@@ -140,9 +140,6 @@ struct InferenceRequest {
             defer { binary = binary.dropFirst(size) }
             return .binary(binary.prefix(size))
         case let (nil, data?):
-            if let unexpected = data.unexpected {
-                throw ServiceError.invalidRequest("the \"data\" of input \"image\" holds \(unexpected); BYTES data are base64 strings, FP32 data numbers")
-            }
             return .json(data)
         case (.some, .some):
             throw ServiceError.invalidRequest("input \"image\" has both \"data\" and binary_data_size; send one")

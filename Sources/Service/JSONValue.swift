@@ -47,6 +47,8 @@ enum JSONValue: Decodable, Equatable {
         try checkSize(bytes, what: what, maxValues: maxValues)
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let refusal as ServiceError {
+            throw refusal  // `T` refused what it decoded, saying why.
         } catch {
             throw ServiceError(.badRequest, "bad_request", "\(what) is not valid JSON")
         }

@@ -118,7 +118,11 @@ import Testing
         (#"{"datatype": "FP32", "shape": [1, 1, 1, 3], "data": [[-0.5, 0, 0]]}"#, 400, #"element 0 of input "image" is -0.5"#),
         (#"{"datatype": "FP32", "shape": [1, 1, 1, 3], "data": [0, 0, 1e39]}"#, 400, "holds a number outside FP32's range"),
         (#"{"datatype": "FP32", "shape": [1, 1, 1, 3], "data": [0, true, 0]}"#, 400, #"the "data" of input "image" holds a boolean"#),
-        (#"{"datatype": "FP32", "shape": [1, 1, 1, 3], "data": ["aGk=", 0, 0]}"#, 400, #"the "data" of FP32 input "image" holds strings; send numbers"#),
+        (#"{"datatype": "FP32", "shape": [1, 1, 1, 3], "data": ["aGk=", 0, 0]}"#, 400, #"the "data" of input "image" holds a number among strings"#),
+        (#"{"datatype": "FP32", "shape": [1, 1, 1, 3], "data": ["aGk="]}"#, 400, #"the "data" of FP32 input "image" holds strings; send numbers"#),
+        (#"{"datatype": "FP32", "shape": [1, 1, 1, 3], "data": [[0, 0, 0], 0]}"#, 400, #"the "data" of input "image" holds a number among arrays"#),
+        (#"{"datatype": "FP32", "shape": [1, 1, 1, 3], "data": [[0, 0], [0, [0]]]}"#, 400, #"holds an array among numbers"#),
+        (#"{"datatype": "BYTES", "shape": [1], "data": ["", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]}"#, 400, #"holds more than 16 strings; BYTES takes 1 to 16 images"#),
         (#"{"datatype": "BYTES", "shape": [1], "data": [1]}"#, 400, #"the "data" of BYTES input "image" holds numbers; send base64 strings"#),
     ] as [(String, Int, String)])
     func refusesABadTensor(input: String, status: Int, message: String) async throws {
