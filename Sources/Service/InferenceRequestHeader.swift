@@ -14,7 +14,7 @@ struct InferenceRequestHeader: Decodable {
         var data: InferenceTensorData?
 
         init(from decoder: any Decoder) throws {
-            guard let container = try? decoder.container(keyedBy: MemberName.self) else { return }
+            guard let container = try? decoder.container(keyedBy: JSONMemberName.self) else { return }
             var members: [String: JSONValue] = [:]
             for key in container.allKeys {
                 if key.stringValue == "data" {
@@ -28,7 +28,7 @@ struct InferenceRequestHeader: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        guard let container = try? decoder.container(keyedBy: MemberName.self) else { return }
+        guard let container = try? decoder.container(keyedBy: JSONMemberName.self) else { return }
         var members: [String: JSONValue] = [:]
         for key in container.allKeys {
             if key.stringValue == "inputs", var items = try? container.nestedUnkeyedContainer(forKey: key) {
@@ -40,14 +40,6 @@ struct InferenceRequestHeader: Decodable {
             }
         }
         self.members = members
-    }
-
-    /// Any member name.
-    private struct MemberName: CodingKey {
-        let stringValue: String
-        init(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
     }
 }
 

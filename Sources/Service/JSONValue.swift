@@ -12,20 +12,40 @@ enum JSONValue: Decodable, Equatable {
     case object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
+        if let budget = decoder.userInfo[Budget.key] as? Budget {
+            budget.left -= 1
+            guard budget.left >= 0 else {
+                throw ServiceError(.badRequest, "bad_request", "the request holds more than \(Self.maxValues) JSON values beside the inputs' data; send a few parameters")
+            }
         }
+        // Numbers first: they are the most common, and a failed attempt costs a thrown error.
+        let value = try decoder.singleValueContainer()
+        if value.decodeNil() {
+            self = .null
+        } else if let number = try? value.decode(Double.self) {
+            self = .number(number)
+        } else if let flag = try? value.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let text = try? value.decode(String.self) {
+            self = .string(text)
+        } else if var items = try? decoder.unkeyedContainer() {
+            var array: [JSONValue] = []
+            while !items.isAtEnd { array.append(try items.decode(JSONValue.self)) }
+            self = .array(array)
+        } else {
+            let members = try decoder.container(keyedBy: JSONMemberName.self)
+            var object: [String: JSONValue] = [:]
+            for key in members.allKeys { object[key.stringValue] = try members.decode(JSONValue.self, forKey: key) }
+            self = .object(object)
+        }
+    }
+
+    /// The values left to decode as `JSONValue`s in one ``decode(_:from:what:maxValues:)``: a
+    /// text may hold more values than ``maxValues`` only in what its type decodes otherwise
+    /// (an FP32 tensor's numbers), and decoding stops once the rest passes it.
+    final class Budget: @unchecked Sendable {  // Used by one decode, on one thread.
+        static let key = CodingUserInfoKey(rawValue: "JSONValue.Budget")!
+        var left = JSONValue.maxValues
     }
 
     /// Values a KServe request may hold: a few parameters and at most 16 images (up to 64
@@ -46,7 +66,9 @@ enum JSONValue: Decodable, Equatable {
                                      maxValues: Int = JSONValue.maxValues) throws -> T {
         try checkSize(bytes, what: what, maxValues: maxValues)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            let decoder = JSONDecoder()
+            decoder.userInfo[Budget.key] = Budget()
+            return try decoder.decode(T.self, from: Data(bytes))
         } catch let refusal as ServiceError {
             throw refusal  // `T` refused what it decoded, saying why.
         } catch {
@@ -111,4 +133,12 @@ enum JSONValue: Decodable, Equatable {
         case .null, .array, .object: nil
         }
     }
+}
+
+/// Any member name of a JSON object.
+struct JSONMemberName: CodingKey {
+    let stringValue: String
+    init(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
 }

@@ -173,6 +173,19 @@ import Testing
         }
     }
 
+    /// Only the inputs' `data` may hold many values: the rest of the request keeps the limit
+    /// of 1024, checked while decoding.
+    @Test func refusesManyValuesBesideTheData() async throws {
+        try await withSharedService { port in
+            let reply = try await KServeClient.post(port, "/v2/models/vgg16_small/infer", json: [
+                "parameters": ["x": Array(repeating: 0, count: 1100)],
+                "inputs": [["name": "image", "datatype": "FP32", "shape": [1, 1, 1, 3], "data": [0, 0, 0]]],
+            ])
+            #expect(reply.status == 400, "\(reply)")
+            #expect(KServeClient.error(reply) == "the request holds more than 1024 JSON values beside the inputs' data; send a few parameters", "\(reply)")
+        }
+    }
+
     /// `flat` nested as `shape` (row-major).
     static func nested(_ flat: [Float], shape: [Int]) -> Any {
         guard shape.count > 1 else { return flat }
