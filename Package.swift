@@ -113,7 +113,7 @@ if Context.environment["GRADCAM_FUZZ"] == "1" {
         ("FuzzImage", ["Imaging"]),
         ("FuzzONNX", ["ONNX"]),
         ("FuzzManifest", ["Models"]),
-        ("FuzzKServe", ["Service", "HTTP"]),
+        ("FuzzKServe", ["Service", "HTTP", "Pipeline"]),
         ("FuzzFetch", ["HTTP"]),
         ("FuzzLabelStudioConfig", ["Pipeline"]),
     ]

@@ -1,3 +1,5 @@
-// OpenSSL's TLS server API (libssl) and its error queue.
+// OpenSSL's TLS API (libssl: the server, and the URL fetcher's client with certificate
+// verification) and its error queue.
 #include <openssl/ssl.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>

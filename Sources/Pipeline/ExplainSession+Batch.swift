@@ -52,7 +52,7 @@ extension ExplainSession {
                 continue
             }
             do {
-                members.append((index, try prepared(request.bytes, model: model, options: request.options, render: request.render)))
+                members.append((index, try prepared(.encoded(request.bytes), model: model, options: request.options, render: request.render)))
             } catch {
                 results[index] = .failure(error)
             }

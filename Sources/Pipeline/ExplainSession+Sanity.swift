@@ -21,7 +21,7 @@ extension ExplainSession {
     ) throws -> SanityOutput {
         try options.validate()
         var timings = PipelineTimings()
-        let (_, original, input) = try prepare(bytes, model: model, renderSide: nil, timings: &timings)
+        let (_, original, input) = try prepare(.encoded(bytes), model: model, renderSide: nil, timings: &timings)
         let layers = options.layers.isEmpty ? [model.defaultLayer] : try options.layers.map { try model.layer(named: $0) }
         let requested = try ClassSelector.resolve(options.classes, labels: model.labels, model: model.name).first
         let weights = try model.weights()

@@ -50,7 +50,12 @@ public final class ExplainSession {
 
     /// Explains an encoded image. `render` makes the overlay and guided images (for PNG output).
     public func explain(_ bytes: [UInt8], model: LoadedModel, options: ExplainOptions, render: Bool) throws -> Output {
-        var request = try prepared(bytes, model: model, options: options, render: render)
+        try explain(.encoded(bytes), model: model, options: options, render: render)
+    }
+
+    /// Explains an image, encoded or decoded; as `explain(_:model:options:render:)` with bytes.
+    public func explain(_ image: ImageInput, model: LoadedModel, options: ExplainOptions, render: Bool) throws -> Output {
+        var request = try prepared(image, model: model, options: options, render: render)
         var explainable = model.explainable
         if options.dilate {
             guard let deepest = request.layers.last else {
@@ -81,12 +86,12 @@ public final class ExplainSession {
         var metrics: [FaithfulnessReport]?
     }
 
-    /// Validates `options`, decodes and preprocesses `bytes`, and resolves the layers (in the
+    /// Validates `options`, decodes and preprocesses `source`, and resolves the layers (in the
     /// undilated model) and classes.
-    func prepared(_ bytes: [UInt8], model: LoadedModel, options: ExplainOptions, render: Bool) throws -> PreparedRequest {
+    func prepared(_ source: ImageInput, model: LoadedModel, options: ExplainOptions, render: Bool) throws -> PreparedRequest {
         try options.validate()
         var timings = PipelineTimings()
-        let (image, original, input) = try prepare(bytes, model: model, renderSide: render ? options.maxSide : nil,
+        let (image, original, input) = try prepare(source, model: model, renderSide: render ? options.maxSide : nil,
                                                    timings: &timings)
         try cancellation?.check()
         let layers = try options.method.usesLayer ? self.layers(model, options, in: model.explainable) : []
@@ -147,9 +152,14 @@ public final class ExplainSession {
 
     /// Top-`top` predictions for an encoded image.
     public func predict(_ bytes: [UInt8], model: LoadedModel, top: Int) throws -> (PredictionDocument, PipelineTimings) {
+        try predict(.encoded(bytes), model: model, top: top)
+    }
+
+    /// Top-`top` predictions for an image, encoded or decoded.
+    public func predict(_ image: ImageInput, model: LoadedModel, top: Int) throws -> (PredictionDocument, PipelineTimings) {
         try ExplainOptions.validate(top: top)
         var timings = PipelineTimings()
-        let (_, original, input) = try prepare(bytes, model: model, renderSide: nil, timings: &timings)
+        let (_, original, input) = try prepare(image, model: model, renderSide: nil, timings: &timings)
         try cancellation?.check()
         let start = clock.now
         let logits = try explainer(for: model.explainable, id: ObjectIdentifier(model), kept: true).predict(input)
@@ -169,27 +179,42 @@ public final class ExplainSession {
     /// the decode pixel budget, see `Image.decode`), so JSON and PNG answers explain exactly
     /// the same input. `renderSide` (when rendering) asks for the image to draw on: decoded
     /// again for a JPEG whose scale was reduced below what that side needs, then resized so
-    /// that its longest side is at most `renderSide`.
+    /// that its longest side is at most `renderSide`. Decoded pixels are taken as they are,
+    /// within the same pixel limit.
     func prepare(
-        _ bytes: [UInt8], model: LoadedModel, renderSide: Int?, timings: inout PipelineTimings
+        _ source: ImageInput, model: LoadedModel, renderSide: Int?, timings: inout PipelineTimings
     ) throws -> (image: Image, original: ImageSize, input: Tensor) {
         var start = clock.now
         let p = model.preprocessing
-        let decoded = try Image.decode(bytes, minimumSize: p.minimumDecodeSize(), pixelLimit: pixelLimit)
-        let original = ImageSize(width: decoded.originalWidth, height: decoded.originalHeight)
-        var image = decoded.image
-        if let renderSide {
-            let fit = Image.fittedSize(width: original.width, height: original.height, maxSide: renderSide)
+        let decoded: Image, original: ImageSize
+        var image: Image
+        switch source {
+        case let .encoded(bytes):
+            let file = try Image.decode(bytes, minimumSize: p.minimumDecodeSize(), pixelLimit: pixelLimit)
+            (decoded, image) = (file.image, file.image)
+            original = ImageSize(width: file.originalWidth, height: file.originalHeight)
             // Only a JPEG's decode depends on the size asked for.
-            if decoded.format == .jpeg && (image.width < fit.width || image.height < fit.height) {
-                image = try Image.decode(bytes, minimumSize: fit, pixelLimit: pixelLimit).image
+            if let renderSide, file.format == .jpeg {
+                let fit = Image.fittedSize(width: original.width, height: original.height, maxSide: renderSide)
+                if image.width < fit.width || image.height < fit.height {
+                    image = try Image.decode(bytes, minimumSize: fit, pixelLimit: pixelLimit).image
+                }
             }
+        case let .pixels(pixels):
+            guard pixels.width > 0, pixels.height > 0 else { throw ImageDecodingError.zeroSize }
+            guard pixels.width.multipliedReportingOverflow(by: pixels.height).partialValue <= pixelLimit else {
+                throw ImageDecodingError.tooLarge(width: pixels.width, height: pixels.height, limit: pixelLimit)
+            }
+            (decoded, image) = (pixels, pixels)
+            original = ImageSize(width: pixels.width, height: pixels.height)
+        }
+        if let renderSide {
             let drawn = Image.fittedSize(width: image.width, height: image.height, maxSide: renderSide)
             if drawn != (image.width, image.height) { image = image.resized(width: drawn.width, height: drawn.height) }
         }
         timings.decode = clock.now - start
         start = clock.now
-        let input = p.tensor(from: decoded.image)
+        let input = p.tensor(from: decoded)
         timings.preprocess = clock.now - start
         return (image, original, input)
     }

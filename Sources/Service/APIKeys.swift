@@ -1,7 +1,7 @@
 import COpenSSL
 import Foundation
 
-/// Bearer keys from a file (one per line; blank lines and lines starting with `#` are
+/// API keys from a file (one per line; blank lines and lines starting with `#` are
 /// ignored), reloadable while the server runs (on SIGHUP).
 ///
 /// Keys are compared in constant time: the request's key and every stored key are
@@ -46,12 +46,28 @@ public final class APIKeys: @unchecked Sendable {
         lock.withLock { digests = hashed }
     }
 
-    /// Whether an `Authorization` header value carries a valid `Bearer` key.
-    public func accepts(authorization: String?) -> Bool {
+    /// Whether an `Authorization` header value carries a valid key: `Bearer <key>`, or, when
+    /// `basic` allows it, HTTP Basic (RFC 7617) with the key as the password and any user name
+    /// (how Label Studio authenticates to an ML backend: its `basic_auth_user`/`basic_auth_pass`).
+    public func accepts(authorization: String?, basic: Bool = false) -> Bool {
         guard let authorization else { return false }
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return false }
-        let offered = Self.digest(Array(parts[1].trimmingCharacters(in: .whitespaces).utf8))
+        guard parts.count == 2 else { return false }
+        let credentials = parts[1].trimmingCharacters(in: .whitespaces)
+        switch parts[0].lowercased() {
+        case "bearer":
+            return matches(Array(credentials.utf8))
+        case "basic" where basic:
+            guard let decoded = Data(base64Encoded: credentials), let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { return false }
+            return matches(Array(decoded[(colon + 1)...]))
+        default:
+            return false
+        }
+    }
+
+    /// Whether `key` is one of the keys, comparing every stored digest in full.
+    private func matches(_ key: [UInt8]) -> Bool {
+        let offered = Self.digest(key)
         let stored = lock.withLock { digests }
         var matched = false
         for digest in stored {

@@ -85,8 +85,8 @@ extension GradCAMService {
 
     /// Runs `work` for each image on one worker (one queue slot, one deadline), summing the
     /// stage times.
-    func computeEach<T: Sendable>(_ images: [[UInt8]],
-                                  _ work: @escaping @Sendable (ExplainSession, [UInt8]) throws -> (T, PipelineTimings)) async throws -> [T] {
+    func computeEach<T: Sendable>(_ images: [ImageInput],
+                                  _ work: @escaping @Sendable (ExplainSession, ImageInput) throws -> (T, PipelineTimings)) async throws -> [T] {
         let (results, _) = try await compute { session in
             var results: [T] = []
             var total = PipelineTimings()

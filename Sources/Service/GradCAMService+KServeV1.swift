@@ -38,7 +38,7 @@ extension GradCAMService {
         let body = try KServeV1Request(body: request.body)
         let p = try Self.kserveParameters(body.parameters, accepted: Self.v1PredictParameters)
         let top = try p.int("top", in: ExplainOptions.topRange) ?? ExplainOptions().top
-        let documents = try await computeEach(body.images) { session, image in
+        let documents = try await computeEach(body.images.map(ImageInput.encoded)) { session, image in
             try session.predict(image, model: model, top: top)
         }
         return .json(bytes: try DocumentEncoding.json(["predictions": documents]))
@@ -49,7 +49,7 @@ extension GradCAMService {
         let body = try KServeV1Request(body: request.body)
         let options = try Self.options(Self.kserveParameters(body.parameters, accepted: Self.v1ExplainParameters,
                                                              repeatable: ["class", "layer"]))
-        let documents = try await computeEach(body.images) { session, image in
+        let documents = try await computeEach(body.images.map(ImageInput.encoded)) { session, image in
             let output = try session.explain(image, model: model, options: options, render: false)
             return (output.document, output.timings)
         }

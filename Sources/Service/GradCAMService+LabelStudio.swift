@@ -55,7 +55,10 @@ extension GradCAMService {
     /// `POST predict` (`{"tasks": [{"id", "data": {"image": "/data/upload/…"}}], "label_config", …}`):
     /// per task, the image fetched (``LabelStudioBackendSettings``), its top class among those
     /// the config's labels name explained, and the regions of ``LabelStudioExport``; answers
-    /// `{"results": [prediction per task], "model_version", "warnings"}`.
+    /// `{"results": [answer per task], "model_version", "warnings"}`. A task whose image cannot
+    /// be fetched or explained gets no prediction (``TaskAnswer/failed``), logged, counted and
+    /// named in `warnings`, and the others are answered; only the server's own state (overload,
+    /// its deadline, a drain) fails the whole call, which Label Studio can retry.
     func labelStudioPredict(_ request: HTTPRequest, model: LoadedModel) async throws -> HTTPResponse {
         let body = try Self.jsonObject(request.body)
         guard let tasks = body["tasks"] as? [Any], let schema = body["label_config"] as? String else {
@@ -66,33 +69,51 @@ extension GradCAMService {
         }
         let config = try Self.labelStudioConfig(schema)
         let labels = try Self.labelStudioLabels(config, model: model)
-        let settings = configuration.labelStudio
-        let fetcher = URLFetcher(policy: settings.fetch)
-        var results: [LabelStudioPrediction] = []
+        var results: [TaskAnswer] = []
+        var warnings = Self.labelStudioWarnings(labels, model: model)
         for (index, task) in tasks.enumerated() {
-            guard let data = (task as? [String: Any])?["data"] as? [String: Any], let reference = data[config.imageKey] as? String else {
-                throw ServiceError(.badRequest, "invalid_body", "task \(index) has no data.\(ClientText.quoted(config.imageKey)) string (the <Image> tag's value)")
-            }
-            let image: [UInt8]
             do {
-                image = try await fetcher.fetch(try settings.absolute(reference))
-            } catch let error as FetchError {
-                throw Self.serviceError(error, task: index)
+                results.append(.prediction(try await labelStudioPrediction(task, index: index, config: config, labels: labels, model: model)))
+            } catch {
+                let reason: String
+                if let error = error as? FetchError {
+                    reason = "the image was not fetched: \(error)"
+                } else {
+                    let failure = ServiceError(error)
+                    guard failure.status != .serviceUnavailable, failure.status.code != 499 else { throw failure }
+                    reason = failure.message
+                }
+                let id = ((task as? [String: Any])?["id"]).map { ClientText.quoted("\($0)") } ?? "none"
+                let message = "task \(index) (id \(id)) has no prediction: \(reason)"
+                configuration.log("label-studio/\(model.name): \(message)")
+                countLabelStudioTaskFailure()
+                warnings.append(message)
+                results.append(.failed)
             }
-            let (prediction, _) = try await compute { session in
-                let (ranked, first) = try session.predict(image, model: model, top: model.labels.count)
-                var options = ExplainOptions()
-                let chosen = ranked.predictions.first { labels.classes.contains($0.classIndex) }?.classIndex ?? labels.classes[0]
-                options.classes = [String(chosen)]
-                let output = try session.explain(image, model: model, options: options, render: false)
-                var timings = output.timings
-                timings.forward += first.forward
-                timings.decode += first.decode
-                return (LabelStudioExport.prediction(output.document, config: config), timings)
-            }
-            results.append(prediction)
         }
-        return try .json(PredictAnswer(results: results, modelVersion: model.name, warnings: Self.labelStudioWarnings(labels, model: model)))
+        return try .json(PredictAnswer(results: results, modelVersion: model.name, warnings: warnings))
+    }
+
+    /// The prediction for one task: its image fetched, the top class among `labels` explained.
+    private func labelStudioPrediction(_ task: Any, index: Int, config: LabelStudioConfig, labels: LabelStudioLabels,
+                                       model: LoadedModel) async throws -> LabelStudioPrediction {
+        guard let data = (task as? [String: Any])?["data"] as? [String: Any], let reference = data[config.imageKey] as? String else {
+            throw ServiceError(.badRequest, "invalid_body", "it has no data.\(ClientText.quoted(config.imageKey)) string (the <Image> tag's value)")
+        }
+        let settings = configuration.labelStudio
+        let image = try await URLFetcher(policy: settings.fetch).fetch(try settings.absolute(reference))
+        let (prediction, _) = try await compute { session in
+            let (ranked, first) = try session.predict(image, model: model, top: model.labels.count)
+            var options = ExplainOptions()
+            let chosen = ranked.predictions.first { labels.classes.contains($0.classIndex) }?.classIndex ?? labels.classes[0]
+            options.classes = [String(chosen)]
+            let output = try session.explain(image, model: model, options: options, render: false)
+            var timings = output.timings
+            timings.forward += first.forward
+            timings.decode += first.decode
+            return (LabelStudioExport.prediction(output.document, config: config), timings)
+        }
+        return prediction
     }
 
     /// `POST webhook`: training events are accepted (201) and nothing is trained, as a
@@ -111,8 +132,23 @@ extension GradCAMService {
         enum CodingKeys: String, CodingKey { case modelVersion = "model_version", warnings }
     }
 
+    /// One task's answer in `results`: its prediction, or, when it failed, an empty list of
+    /// predictions (label-studio-ml 2.x answers a list or one prediction per task): Label Studio
+    /// stores none for the task, so asking for its predictions again retries it.
+    enum TaskAnswer: Encodable {
+        case prediction(LabelStudioPrediction)
+        case failed
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case let .prediction(prediction): try prediction.encode(to: encoder)
+            case .failed: _ = encoder.unkeyedContainer()
+            }
+        }
+    }
+
     struct PredictAnswer: Encodable {
-        var results: [LabelStudioPrediction]
+        var results: [TaskAnswer]
         var modelVersion: String
         var warnings: [String]
         enum CodingKeys: String, CodingKey { case results, modelVersion = "model_version", warnings }
@@ -144,19 +180,4 @@ extension GradCAMService {
     static func labelStudioWarnings(_ labels: LabelStudioLabels, model: LoadedModel) -> [String] {
         labels.ignored.map { "label \(ClientText.quoted($0)) names no class of \(model.name); it is ignored" }
     }
-
-    /// A refused URL is the caller's (403); an unreachable or failing host, a gateway error (502).
-    static func serviceError(_ error: FetchError, task: Int) -> ServiceError {
-        let message = "task \(task): the image was not fetched: \(error)"
-        switch error {
-        case .refused: return ServiceError(.forbidden, "fetch_refused", message)
-        case .tooLarge: return ServiceError(.contentTooLarge, "image_too_large", message)
-        case .failed, .timedOut: return ServiceError(.badGateway, "fetch_failed", message)
-        }
-    }
-}
-
-private extension HTTPStatus {
-    /// An upstream (here: the host a task image is fetched from) failed or answered badly.
-    static let badGateway = HTTPStatus(code: 502, reasonPhrase: "Bad Gateway")
 }

@@ -11,7 +11,8 @@ import Pipeline
 /// - `GET /v2/models/{name}/ready` -> `{"name": ..., "ready": true}`
 /// - `POST /v2/models/{name}/infer` -> ``InferenceRequest`` in, ``InferenceResponse`` out
 ///
-/// The model's one input is `image` (BYTES `[N]`, encoded images); its outputs are
+/// The model's one input is `image` (BYTES `[N]`, encoded images, or FP32 `[N, 3, H, W]` /
+/// `[N, H, W, 3]`, pixel values 0 to 255; its metadata names BYTES, which takes any size); its outputs are
 /// ``InferenceOutput``'s. `parameters` take `method`, `class` (one index or label: the class
 /// `heatmap` and `explanation` explain; default the top-1), `layer` (a name or a comma list
 /// to fuse), `top` (predictions in `explanation`) and `dilate`, as `POST /gradcam` does.
@@ -57,7 +58,7 @@ extension GradCAMService {
 
     private func infer(_ name: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let model = try kserveModel(name)
-        let inference = try InferenceRequest(request)
+        let inference = try InferenceRequest(request, pixelLimit: configuration.maxImagePixels)
         let options = try Self.options(Self.kserveParameters(inference.parameters, accepted: Self.inferParameters))
         guard options.classes.count <= 1 else {
             throw ServiceError.badParameter("class", "infer explains one class per image (heatmap is [N, h, w]); give one index or label")

@@ -14,6 +14,8 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
     private var registry: ModelRegistry?
     /// Set by ``beginDrain()``; guarded by `lock`.
     private var draining = false
+    /// Label Studio tasks answered without a prediction; guarded by `lock`.
+    private var labelStudioTaskFailures = 0
     private let clock = ContinuousClock()
 
     public init(configuration: ServiceConfiguration) {
@@ -58,6 +60,10 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
         lock.withLock { draining }
     }
 
+    func countLabelStudioTaskFailure() {
+        lock.withLock { labelStudioTaskFailures += 1 }
+    }
+
     /// Decides on a request from its head, before its body is read: the API key
     /// (through ``authorize(_:)``, the one place that decides it) and, once draining,
     /// the refusal of new work.
@@ -93,13 +99,17 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
     }
 
     /// Checks the API key where one is needed: on POST requests, or on all with `protectAll`
-    /// except the demo page and its assets (they hold no data; the page asks for the key).
+    /// except the demo page and its assets (they hold no data; the page asks for the key). The
+    /// Label Studio backend's routes also take the key as an HTTP Basic password, which is what
+    /// Label Studio can send.
     private func authorize(_ request: HTTPRequest) throws {
         guard let keys = configuration.apiKeys, request.method == "POST" || (configuration.protectAll && !Self.isDemoPage(request.path)) else { return }
-        guard keys.accepts(authorization: request.headers["Authorization"]) else {
+        let labelStudio = request.path.hasPrefix(Self.labelStudioPrefix)
+        guard keys.accepts(authorization: request.headers["Authorization"], basic: labelStudio) else {
+            let how = labelStudio ? "Authorization: Bearer <key>, or HTTP Basic with the key as the password (Label Studio's basic auth)"
+                                  : "Authorization: Bearer <key>"
             throw ServiceError(.unauthorized, "unauthorized",
-                               request.headers["Authorization"] == nil ? "this endpoint needs an API key: send Authorization: Bearer <key>"
-                                                                       : "the API key is not valid")
+                               request.headers["Authorization"] == nil ? "this endpoint needs an API key: send \(how)" : "the API key is not valid")
         }
     }
 
@@ -172,10 +182,11 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
     }
 
     private func metricsPage() -> HTTPResponse {
-        let loaded = lock.withLock { registry?.models.count ?? 0 }
+        let (loaded, taskFailures) = lock.withLock { (registry?.models.count ?? 0, labelStudioTaskFailures) }
         let text = metrics.render(counters: [
             ("gradcam_batches_total", "Batched passes run (each explaining two or more requests).", pool.batches),
             ("gradcam_batched_requests_total", "Requests explained in batched passes.", pool.batchedJobs),
+            ("gradcam_label_studio_task_failures_total", "Label Studio tasks answered without a prediction (image not fetched or not explained).", taskFailures),
         ], gauges: [
             ("gradcam_queue_depth", "Requests waiting for a worker.", Double(pool.queueDepth)),
             ("gradcam_workers_busy", "Workers computing now.", Double(pool.busyWorkers)),

@@ -1,5 +1,7 @@
 import ClientText
 import HTTP
+import Imaging
+import Pipeline
 
 /// The outputs `POST /v2/models/{name}/infer` can return, for a batch of N images.
 enum InferenceOutput: String, CaseIterable, Sendable {
@@ -24,14 +26,24 @@ enum InferenceOutput: String, CaseIterable, Sendable {
 ///      "inputs": [{"name": "image", "datatype": "BYTES", "shape": [N], "data": ["<base64 PNG or JPEG>", ...]}],
 ///      "outputs": [{"name": "heatmap", "parameters": {"binary_data": true}}, ...]}
 ///
-/// The one input, `image`, is BYTES of shape `[N]` (or `[N, 1]`), 1 <= N <= 16: encoded images,
-/// either in `data` (base64 strings, flat or nested as the shape) or, with the
-/// `Inference-Header-Content-Length: L` header, after the L bytes of JSON as the extension's
-/// elements (a 4-byte little-endian length, then the bytes), sized by the input's
-/// `parameters.binary_data_size`. Without `outputs`, every output is returned.
+/// The one input, `image`, holds 1 <= N <= 16 images, either
+/// - BYTES of shape `[N]` (or `[N, 1]`): encoded images, base64 strings in `data`; or
+/// - FP32 of shape `[N, 3, H, W]` or `[N, H, W, 3]`: RGB pixel values 0 to 255 (``ImageTensor``),
+///   numbers in `data` (at most ``maxJSONTensorValues``).
+///
+/// With the `Inference-Header-Content-Length: L` header, the input may instead come after the L
+/// bytes of JSON as binary data of `parameters.binary_data_size` bytes: BYTES elements as a
+/// 4-byte little-endian length and the bytes; FP32 as little-endian floats, row-major. `data`
+/// may be flat or nested as the shape. Without `outputs`, every output is returned.
 struct InferenceRequest {
     static let inputName = "image"
     static let headerLengthField = "Inference-Header-Content-Length"
+    /// Numbers an FP32 input may have in JSON `data`: decoding costs tens of bytes per number
+    /// (4 as binary data), so this caps a request's memory (2^20: six 224x224 RGB images, or
+    /// one of 590x590). The binary extension is bounded by the body limit alone.
+    static let maxJSONTensorValues = 1 << 20
+    /// What the input takes, for messages.
+    static let accepted = "input \"image\" takes datatype BYTES (encoded PNG or JPEG images, shape [N]) or FP32 (RGB pixel values 0 to 255, not normalized, shape [N, 3, H, W] or [N, H, W, 3])"
 
     struct RequestedOutput: Equatable {
         var output: InferenceOutput
@@ -40,14 +52,15 @@ struct InferenceRequest {
     }
 
     var id: String?
-    var images: [[UInt8]]
+    var images: [ImageInput]
     /// The request's parameters other than the protocol's own (`binary_data_output`).
     var parameters: [String: JSONValue]
     var outputs: [RequestedOutput]
     /// `parameters.binary_data_output`: outputs default to binary data.
     var binaryOutputs: Bool
 
-    init(_ request: HTTPRequest) throws {
+    /// The request in `request`; an FP32 image has at most `pixelLimit` pixels.
+    init(_ request: HTTPRequest, pixelLimit: Int) throws {
         let body = request.body
         var jsonEnd = body.count
         if let field = request.headers[Self.headerLengthField] {
@@ -56,7 +69,9 @@ struct InferenceRequest {
             }
             jsonEnd = length
         }
-        guard case let .object(root) = try JSONValue.parse(body[..<jsonEnd], what: "the inference request's JSON") else {
+        let header = try JSONValue.decode(InferenceRequestHeader.self, from: body[..<jsonEnd], what: "the inference request's JSON",
+                                          maxValues: JSONValue.maxValues + Self.maxJSONTensorValues)
+        guard let root = header.members else {
             throw ServiceError.invalidRequest("the inference request must be a JSON object with \"inputs\"")
         }
         switch root["id"] {
@@ -71,11 +86,11 @@ struct InferenceRequest {
         case let other?: throw ServiceError.invalidRequest("parameter \"binary_data_output\" must be a boolean, not \(other.typeName)")
         }
         self.parameters = parameters
-        guard case let .array(inputs)? = root["inputs"], inputs.count == 1 else {
-            throw ServiceError.invalidRequest("\"inputs\" must be an array holding one input, \"image\" (BYTES, shape [N]: encoded PNG or JPEG images)")
+        guard let inputs = header.inputs, inputs.count == 1 else {
+            throw ServiceError.invalidRequest("\"inputs\" must be an array holding one input, \"image\": \(Self.accepted)")
         }
         var binary = body[jsonEnd...]
-        images = try Self.images(inputs[0], binary: &binary)
+        images = try Self.images(inputs[0], binary: &binary, pixelLimit: pixelLimit)
         guard binary.isEmpty else {
             throw ServiceError.invalidRequest("\(binary.count) bytes follow the binary data of the inputs; \(Self.headerLengthField) or binary_data_size is wrong")
         }
@@ -87,39 +102,94 @@ struct InferenceRequest {
 
     // MARK: - Parts
 
-    private static func images(_ input: JSONValue, binary: inout ArraySlice<UInt8>) throws -> [[UInt8]] {
-        guard case let .object(input) = input else { throw ServiceError.invalidRequest("an input must be an object") }
-        guard case let .string(name)? = input["name"], name == inputName else {
-            throw ServiceError.invalidRequest("the input must be named \"\(inputName)\"; got \(input["name"].map(describe) ?? "no name")")
+    /// Where an input's elements are: JSON `data`, or binary data after the header.
+    private enum TensorSource {
+        case json(InferenceTensorData)
+        case binary(ArraySlice<UInt8>)
+    }
+
+    private static func images(_ input: InferenceRequestHeader.Input, binary: inout ArraySlice<UInt8>, pixelLimit: Int) throws -> [ImageInput] {
+        guard let fields = input.members else { throw ServiceError.invalidRequest("an input must be an object") }
+        guard case let .string(name)? = fields["name"], name == inputName else {
+            throw ServiceError.invalidRequest("the input must be named \"\(inputName)\"; got \(fields["name"].map(describe) ?? "no name")")
         }
-        guard case let .string(datatype)? = input["datatype"], datatype == "BYTES" else {
-            throw ServiceError.invalidRequest("input \"image\" takes datatype BYTES (encoded PNG or JPEG images); got \(input["datatype"].map(describe) ?? "none")")
-        }
-        let count = try batchSize(input["shape"])
-        var parameters = try object(input["parameters"], "the input's parameters")
+        var parameters = try object(fields["parameters"], "the input's parameters")
         let size = parameters.removeValue(forKey: "binary_data_size")
         if let unknown = parameters.keys.sorted().first {
             throw ServiceError.invalidRequest("unknown input parameter \(ClientText.quoted(unknown)); accepted: binary_data_size")
         }
-        switch (size, input["data"]) {
+        switch fields["datatype"] {
+        case .string("BYTES")?:
+            let count = try batchSize(fields["shape"])
+            return try encodedImages(tensorSource(size, input.data, binary: &binary), count: count).map(ImageInput.encoded)
+        case .string("FP32")?:
+            let tensor = try imageTensor(fields["shape"], pixelLimit: pixelLimit)
+            return try pixelImages(tensorSource(size, input.data, binary: &binary), tensor).map(ImageInput.pixels)
+        case let other:
+            throw ServiceError.invalidRequest("\(accepted); got datatype \(other.map(describe) ?? "none")")
+        }
+    }
+
+    /// The input's elements: its JSON `data`, or the next `binary_data_size` bytes of `binary`.
+    private static func tensorSource(_ size: JSONValue?, _ data: InferenceTensorData?, binary: inout ArraySlice<UInt8>) throws -> TensorSource {
+        switch (size, data) {
         case let (size?, nil):
             guard let size = size.integer, (0...binary.count).contains(size) else {
                 throw ServiceError.invalidRequest("binary_data_size must be an integer from 0 to the \(binary.count) bytes after the JSON header; got \(describe(size))")
             }
-            let data = binary.prefix(size)
-            binary = binary.dropFirst(size)
-            return try binaryElements(data, count: count)
+            defer { binary = binary.dropFirst(size) }
+            return .binary(binary.prefix(size))
         case let (nil, data?):
-            var strings: [String] = []
-            try flatten(data, into: &strings, limit: count)
-            guard strings.count == count else {
-                throw ServiceError.invalidRequest("input \"image\" has shape [\(count)] but \(strings.count) elements in \"data\"")
-            }
-            return try strings.enumerated().map { try decodeBase64($1, what: "element \($0) of input \"image\"") }
+            return .json(data)
         case (.some, .some):
             throw ServiceError.invalidRequest("input \"image\" has both \"data\" and binary_data_size; send one")
         case (nil, nil):
-            throw ServiceError.invalidRequest("input \"image\" has no \"data\" (base64 strings) and no binary_data_size (binary tensor data extension)")
+            throw ServiceError.invalidRequest("input \"image\" has no \"data\" and no binary_data_size (binary tensor data extension)")
+        }
+    }
+
+    /// BYTES: the `count` encoded images.
+    private static func encodedImages(_ source: TensorSource, count: Int) throws -> [[UInt8]] {
+        switch source {
+        case let .binary(data):
+            return try binaryElements(data, count: count)
+        case let .json(data):
+            guard data.numbers.isEmpty else {
+                throw ServiceError.invalidRequest("the \"data\" of BYTES input \"image\" holds numbers; send base64 strings of PNG or JPEG files (or use datatype FP32 for pixels)")
+            }
+            guard data.strings.count == count else {
+                throw ServiceError.invalidRequest("input \"image\" has shape [\(count)] but \(data.strings.count) elements in \"data\"")
+            }
+            return try data.strings.enumerated().map { try decodeBase64($1, what: "element \($0) of input \"image\"") }
+        }
+    }
+
+    /// The ``ImageTensor`` of an FP32 input's shape.
+    private static func imageTensor(_ shape: JSONValue?, pixelLimit: Int) throws -> ImageTensor {
+        guard case let .array(dims)? = shape, dims.count == 4, dims.allSatisfy({ $0.integer != nil }) else {
+            throw ServiceError.invalidRequest("input \"image\": \(ImageTensor.accepted); got shape \(shape.map(describe) ?? "none")")
+        }
+        return try ImageTensor(shape: dims.compactMap(\.integer), pixelLimit: pixelLimit)
+    }
+
+    /// FP32: the images of `tensor`, its size checked against the data's before any is made.
+    private static func pixelImages(_ source: TensorSource, _ tensor: ImageTensor) throws -> [Image] {
+        switch source {
+        case let .binary(data):
+            guard data.count / 4 == tensor.elementCount, data.count % 4 == 0 else {
+                throw ServiceError.invalidRequest("input \"image\" has shape \(tensor), \(tensor.elementCount) FP32 values (\(tensor.elementCount * 4) bytes), but binary_data_size is \(data.count)")
+            }
+            return try data.withUnsafeBytes { raw in
+                try tensor.images { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            }
+        case let .json(data):
+            guard data.strings.isEmpty else {
+                throw ServiceError.invalidRequest("the \"data\" of FP32 input \"image\" holds strings; send numbers (or use datatype BYTES for encoded images)")
+            }
+            guard data.numbers.count == tensor.elementCount else {
+                throw ServiceError.invalidRequest("input \"image\" has shape \(tensor), \(tensor.elementCount) values, but \(data.numbers.count) numbers in \"data\"")
+            }
+            return try tensor.images { data.numbers[$0] }
         }
     }
 
@@ -156,18 +226,6 @@ struct InferenceRequest {
             throw ServiceError.invalidRequest("\(rest.count) bytes follow the \(count) elements of input \"image\" within its binary_data_size")
         }
         return elements
-    }
-
-    /// The strings of a JSON tensor, flat or nested; stops past `limit` (the declared count).
-    private static func flatten(_ value: JSONValue, into strings: inout [String], limit: Int) throws {
-        switch value {
-        case let .string(text):
-            strings.append(text)
-        case let .array(items):
-            for item in items where strings.count <= limit { try flatten(item, into: &strings, limit: limit) }
-        default:
-            throw ServiceError.invalidRequest("the \"data\" of input \"image\" must hold base64 strings; found \(value.typeName)")
-        }
     }
 
     private static func outputs(_ value: JSONValue?) throws -> [RequestedOutput] {

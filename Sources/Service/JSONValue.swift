@@ -12,20 +12,40 @@ enum JSONValue: Decodable, Equatable {
     case object([String: JSONValue])
 
     init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
+        if let budget = decoder.userInfo[Budget.key] as? Budget {
+            budget.left -= 1
+            guard budget.left >= 0 else {
+                throw ServiceError(.badRequest, "bad_request", "the request holds more than \(Self.maxValues) JSON values beside the inputs' data; send a few parameters")
+            }
         }
+        // Numbers first: they are the most common, and a failed attempt costs a thrown error.
+        let value = try decoder.singleValueContainer()
+        if value.decodeNil() {
+            self = .null
+        } else if let number = try? value.decode(Double.self) {
+            self = .number(number)
+        } else if let flag = try? value.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let text = try? value.decode(String.self) {
+            self = .string(text)
+        } else if var items = try? decoder.unkeyedContainer() {
+            var array: [JSONValue] = []
+            while !items.isAtEnd { array.append(try items.decode(JSONValue.self)) }
+            self = .array(array)
+        } else {
+            let members = try decoder.container(keyedBy: JSONMemberName.self)
+            var object: [String: JSONValue] = [:]
+            for key in members.allKeys { object[key.stringValue] = try members.decode(JSONValue.self, forKey: key) }
+            self = .object(object)
+        }
+    }
+
+    /// The values left to decode as `JSONValue`s in one ``decode(_:from:what:maxValues:)``: a
+    /// text may hold more values than ``maxValues`` only in what its type decodes otherwise
+    /// (an FP32 tensor's numbers), and decoding stops once the rest passes it.
+    final class Budget: @unchecked Sendable {  // Used by one decode, on one thread.
+        static let key = CodingUserInfoKey(rawValue: "JSONValue.Budget")!
+        var left = JSONValue.maxValues
     }
 
     /// Values a KServe request may hold: a few parameters and at most 16 images (up to 64
@@ -38,9 +58,19 @@ enum JSONValue: Decodable, Equatable {
     /// Parses a JSON text of at most ``maxValues`` values nested at most ``maxDepth`` deep;
     /// `what` names the text in the error (e.g. "the request body").
     static func parse(_ bytes: some Collection<UInt8>, what: String) throws -> JSONValue {
-        try checkSize(bytes, what: what)
+        try decode(JSONValue.self, from: bytes, what: what)
+    }
+
+    /// Decodes a JSON text of at most `maxValues` values nested at most ``maxDepth`` deep as `T`.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>, what: String,
+                                     maxValues: Int = JSONValue.maxValues) throws -> T {
+        try checkSize(bytes, what: what, maxValues: maxValues)
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            let decoder = JSONDecoder()
+            decoder.userInfo[Budget.key] = Budget()
+            return try decoder.decode(T.self, from: Data(bytes))
+        } catch let refusal as ServiceError {
+            throw refusal  // `T` refused what it decoded, saying why.
         } catch {
             throw ServiceError(.badRequest, "bad_request", "\(what) is not valid JSON")
         }
@@ -48,7 +78,7 @@ enum JSONValue: Decodable, Equatable {
 
     /// Counts the values (one, plus one per comma and per array or object) and the nesting
     /// of a JSON text outside its strings, and refuses it past the limits.
-    private static func checkSize(_ bytes: some Collection<UInt8>, what: String) throws {
+    private static func checkSize(_ bytes: some Collection<UInt8>, what: String, maxValues: Int) throws {
         var inString = false, escaped = false
         var depth = 0, values = 1
         for byte in bytes {
@@ -69,7 +99,8 @@ enum JSONValue: Decodable, Equatable {
             default: break
             }
             guard values <= maxValues else {
-                throw ServiceError(.badRequest, "bad_request", "\(what) holds more than \(maxValues) JSON values; send at most 16 images and a few parameters")
+                throw ServiceError(.badRequest, "bad_request", "\(what) holds more than \(maxValues) JSON values; send at most 16 images and a few parameters"
+                                   + (maxValues > Self.maxValues ? " (larger image tensors as binary data)" : ""))
             }
         }
     }
@@ -102,4 +133,12 @@ enum JSONValue: Decodable, Equatable {
         case .null, .array, .object: nil
         }
     }
+}
+
+/// Any member name of a JSON object.
+struct JSONMemberName: CodingKey {
+    let stringValue: String
+    init(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
 }

@@ -2,7 +2,7 @@ import HTTP
 
 /// How the Label Studio ML backend reaches task images: Label Studio's own address, for the
 /// relative `/data/upload/…` references it sends, and the fetch policy every image URL is
-/// fetched under (its allowed hosts, caps and Label Studio's `Authorization: Token …`).
+/// fetched under (its allowed hosts, caps, trusted CAs and Label Studio's `Authorization: Token …`).
 public struct LabelStudioBackendSettings: Sendable {
     /// `http://host[:port]` of Label Studio (`--label-studio-url`, or `LABEL_STUDIO_URL`), or nil
     /// when relative references cannot be answered.
@@ -25,7 +25,7 @@ public struct LabelStudioBackendSettings: Sendable {
         let lower = reference.prefix(8).lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
             throw ServiceError(.badRequest, "image_unreachable",
-                               "the task's image reference is neither a path on Label Studio's host (/data/…) nor an http:// URL")
+                               "the task's image reference is neither a path on Label Studio's host (/data/…) nor an http:// or https:// URL")
         }
         return reference
     }

@@ -23,6 +23,9 @@ public struct ServiceConfiguration: Sendable {
     public var protectAll = false
     /// Where the Label Studio ML backend routes fetch task images from.
     public var labelStudio = LabelStudioBackendSettings()
+    /// Where the service reports what no answer shows in full (a Label Studio task left without
+    /// a prediction); `gradcam serve` writes it to standard error.
+    public var log: @Sendable (String) -> Void = { _ in }
 
     /// One worker per core, one thread each: best throughput under load.
     public init(workers: Int? = nil, threadsPerWorker: Int? = nil) {

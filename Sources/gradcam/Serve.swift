@@ -77,8 +77,12 @@ struct Serve: AsyncParsableCommand {
     var protectAll = false
 
     @Option(name: .customLong("fetch-allow"), parsing: .upToNextOption,
-            help: "Hosts (HOST or HOST:PORT, port 80 if not given) the Label Studio backend may fetch task images from; a name must resolve to public addresses unless the address itself is listed.")
+            help: "Hosts (HOST or HOST:PORT, port 80 if not given: https:// URLs need HOST:443) the Label Studio backend may fetch task images from; a name must resolve to public addresses unless the address itself is listed.")
     var fetchAllow: [String] = []
+
+    @Option(name: .customLong("fetch-ca-file"),
+            help: "PEM file of the CA certificates https:// image hosts are verified against, instead of the system's store (a private CA).")
+    var fetchCAFile: String?
 
     @Option(name: .customLong("label-studio-url"), help: "Label Studio's http://host:port, for task images given as /data/… paths (default: $LABEL_STUDIO_URL).")
     var labelStudioURL: String?
@@ -108,6 +112,9 @@ struct Serve: AsyncParsableCommand {
         if let drainGrace, !(drainGrace >= 0 && drainGrace <= 7200) { throw ValidationError("--drain-grace must be in [0, 7200] seconds") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         if protectAll && apiKeyFile == nil { throw ValidationError("--protect-all needs --api-key-file") }
+        if let fetchCAFile, !FileManager.default.isReadableFile(atPath: fetchCAFile) {
+            throw ValidationError("--fetch-ca-file \(fetchCAFile): cannot read the file")
+        }
         for entry in fetchAllow {
             do { _ = try FetchPolicy.Entry(entry) } catch { throw ValidationError("--fetch-allow \(entry): \(error)") }
         }
@@ -123,6 +130,7 @@ struct Serve: AsyncParsableCommand {
         settings.maxImagePixels = Int(maxImageMegapixels * 1_000_000)
         settings.protectAll = protectAll
         settings.labelStudio = try labelStudioSettings()
+        settings.log = { message in log(message) }
         var reloadKeys: SignalObserver?
         if let apiKeyFile {
             let keys = try APIKeys(path: apiKeyFile)
@@ -190,6 +198,7 @@ extension Serve {
         var settings = LabelStudioBackendSettings()
         settings.baseURL = labelStudioURL ?? environment["LABEL_STUDIO_URL"]
         settings.fetch = FetchPolicy(allowed: try fetchAllow.map { try FetchPolicy.Entry($0) })
+        settings.fetch.trustedCertificates = fetchCAFile
         if let token = labelStudioToken ?? environment["LABEL_STUDIO_API_KEY"], !token.isEmpty {
             settings.fetch.authorization = "Token \(token)"
         }

@@ -46,6 +46,46 @@ import Service
         }
     }
 
+    /// HTTP Basic (RFC 7617): the key is the password, after the first colon; any user name.
+    @Test func basicAuthCarriesTheKeyAsThePasswordOnlyWhereAllowed() throws {
+        try withKeyFile("s3cret-key\n") { path in
+            let keys = try APIKeys(path: path)
+            func basic(_ credentials: String, scheme: String = "Basic") -> String { "\(scheme) " + Data(credentials.utf8).base64EncodedString() }
+            for valid in [basic("gradcam:s3cret-key"), basic(":s3cret-key"), basic("label studio:s3cret-key", scheme: "basic")] {
+                #expect(keys.accepts(authorization: valid, basic: true), "\(valid)")
+                #expect(!keys.accepts(authorization: valid), "\(valid) without basic allowed")
+            }
+            for invalid in [basic("s3cret-key"), basic("gradcam:s3cret-ke"), basic("s3cret-key:gradcam"), basic("gradcam:s3cret-key:x"),
+                            basic("gradcam:"), "Basic", "Basic !!!", "Basic s3cret-key", basic("gradcam:s3cret-key", scheme: "Bearer")] {
+                #expect(!keys.accepts(authorization: invalid, basic: true), "\(invalid)")
+            }
+        }
+    }
+
+    /// Label Studio sends the key as a Basic password; only its backend's routes take it.
+    @Test func onlyTheLabelStudioRoutesTakeBasicAuth() async throws {
+        try await withKeyFileAsync("ls-key\n") { path in
+            var settings = ServiceConfiguration(workers: 1, threadsPerWorker: 1)
+            settings.modelsDirectory = FileManager.default.temporaryDirectory.path
+            settings.apiKeys = try APIKeys(path: path)
+            let service = GradCAMService(configuration: settings)
+            defer { service.shutdown() }
+            let basic: HTTPHeaders = ["Authorization": "Basic " + Data("label-studio:ls-key".utf8).base64EncodedString()]
+            let wrong: HTTPHeaders = ["Authorization": "Basic " + Data("label-studio:other".utf8).base64EncodedString()]
+            for route in ["setup", "predict", "webhook"] {
+                let target = "/label-studio/vgg16_small/\(route)"
+                #expect(await service.respond(to: HTTPRequest(method: "POST", target: target, headers: basic)).status.code != 401, "\(route)")
+                #expect(service.screen(head: HTTPRequest(method: "POST", target: target, headers: basic)) == nil, "\(route)")
+                #expect(await service.respond(to: HTTPRequest(method: "POST", target: target, headers: wrong)).status.code == 401, "\(route)")
+                let anonymous = await service.respond(to: HTTPRequest(method: "POST", target: target))
+                #expect(anonymous.status.code == 401)
+                #expect(String(decoding: anonymous.body, as: UTF8.self).contains("or HTTP Basic with the key as the password"))
+            }
+            #expect(await service.respond(to: HTTPRequest(method: "POST", target: "/predict?model=x", headers: basic)).status.code == 401)
+            #expect(await service.respond(to: HTTPRequest(method: "POST", target: "/v2/models/x/infer", headers: basic)).status.code == 401)
+        }
+    }
+
     @Test func aFileWithoutKeysOrMissingIsRefusedAtStart() throws {
         try withKeyFile("# Replace this comment with the API keys, one per line.\n\n") { path in
             #expect(throws: APIKeys.Failure.self) { try APIKeys(path: path) }

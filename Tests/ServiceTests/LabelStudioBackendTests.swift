@@ -10,7 +10,8 @@ import Testing
 /// the task image fetched from an origin on loopback, its answer the regions of
 /// `LabelStudioExport` for the session's own explanation), webhook, and their bad inputs.
 @Suite(.timeLimit(.minutes(2))) struct LabelStudioBackendTests {
-    /// Serves the PNG fixture at every path, recording the Authorization headers it gets.
+    /// Serves the PNG fixture at every path but `/corrupt…` (bytes that are no image) and
+    /// `/missing…` (404), recording the Authorization headers it gets.
     final class ImageOrigin: HTTPResponder, @unchecked Sendable {
         private let lock = NSLock()
         private var seen: [String?] = []
@@ -18,8 +19,18 @@ import Testing
 
         func respond(to request: HTTPRequest) async -> HTTPResponse {
             lock.withLock { seen.append(request.headers["Authorization"]) }
-            return HTTPResponse(status: .ok, headers: ["Content-Type": "image/png"], body: Fixture.png)
+            if request.path.hasPrefix("/missing") { return HTTPResponse(status: .notFound, headers: [:], body: []) }
+            let body = request.path.hasPrefix("/corrupt") ? Array("not an image".utf8) : Fixture.png
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "image/png"], body: body)
         }
+    }
+
+    /// Messages the service logged.
+    final class LogLines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [String] = []
+        var lines: [String] { lock.withLock { stored } }
+        func append(_ line: String) { lock.withLock { stored.append(line) } }
     }
 
     static func config(_ labels: [String]) -> String {
@@ -32,7 +43,7 @@ import Testing
     }
 
     /// Runs `body` with a service whose backend may fetch from an image origin on loopback.
-    func withBackend(_ body: (Int, Int, ImageOrigin) async throws -> Void) async throws {
+    func withBackend(log: LogLines = LogLines(), _ body: (Int, Int, ImageOrigin) async throws -> Void) async throws {
         let origin = ImageOrigin()
         let server = HTTPServer(configuration: .relaxed, responder: origin)
         let originPort = try server.start()
@@ -41,6 +52,7 @@ import Testing
                 $0.labelStudio.baseURL = "http://127.0.0.1:\(originPort)"
                 $0.labelStudio.fetch = FetchPolicy(allowed: [try! .init("127.0.0.1:\(originPort)")])
                 $0.labelStudio.fetch.authorization = "Token t0k3n"
+                $0.log = { log.append($0) }
             }) { _, port in try await body(port, originPort, origin) }
         } catch {
             await server.shutdown(grace: .zero)
@@ -84,15 +96,64 @@ import Testing
         }
     }
 
+    /// The answer's `results` and `warnings`, as JSON.
+    static func results(_ reply: WireResponse) -> (results: [Any], warnings: [String]) {
+        let object = (try? JSONSerialization.jsonObject(with: Data(reply.body))) as? [String: Any] ?? [:]
+        return (object["results"] as? [Any] ?? [], object["warnings"] as? [String] ?? [])
+    }
+
     @Test func refusesImagesFromHostsNotAllowed() async throws {
         try await withBackend { port, _, origin in
             for url in ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/a.png", "http://localhost:1/a.png", "file:///etc/passwd"] {
-                let body = Self.json(["tasks": [["data": ["image": url]]], "label_config": Self.config(["3"])])
+                let body = Self.json(["tasks": [["id": 9, "data": ["image": url]]], "label_config": Self.config(["3"])])
                 let reply = try await post(port, "/label-studio/vgg16_small/predict", raw: body, contentType: "application/json")
-                #expect(reply.status == 403 || reply.status == 400, "\(url): \(reply.text)")
-                #expect(reply.text.contains("fetch_refused") || reply.text.contains("image_unreachable"), "\(url): \(reply.text)")
+                #expect(reply.status == 200, "\(url): \(reply.text)")
+                let (results, warnings) = Self.results(reply)
+                #expect(results.count == 1 && (results[0] as? [Any])?.isEmpty == true, "\(url): \(reply.text)")
+                #expect(warnings.last?.hasPrefix("task 0 (id '9') has no prediction: ") == true, "\(url): \(reply.text)")
+                #expect(warnings.last?.contains("is not an allowed host") == true || warnings.last?.contains("neither a path") == true,
+                        "\(url): \(reply.text)")
             }
             #expect(origin.authorizations.isEmpty)
+        }
+    }
+
+    /// One task that fails (an image not fetched, not decodable, or not named) does not fail the
+    /// call: it gets an empty list of predictions, logged, counted and in `warnings`; the others
+    /// are answered as alone.
+    @Test func aFailingTaskGetsNoPredictionAndTheOthersAreAnswered() async throws {
+        let log = LogLines()
+        try await withBackend(log: log) { port, originPort, _ in
+            let config = Self.config(["3", "7"])
+            let good = Self.json(["tasks": [["id": 1, "data": ["image": "/data/upload/a.png"]]], "label_config": config])
+            let alone = Self.results(try await post(port, "/label-studio/vgg16_small/predict", raw: good, contentType: "application/json"))
+            let tasks: [[String: Any]] = [
+                ["id": 1, "data": ["image": "/data/upload/a.png"]],
+                ["id": 2, "data": ["image": "/missing/b.png"]],
+                ["id": 3, "data": ["image": "/corrupt/c.png"]],
+                ["id": 4, "data": ["text": "no image"]],
+                ["id": 5, "data": ["image": "http://127.0.0.1:\(originPort)/data/upload/e.png"]],
+            ]
+            let reply = try await post(port, "/label-studio/vgg16_small/predict", raw: Self.json(["tasks": tasks, "label_config": config]),
+                                       contentType: "application/json")
+            #expect(reply.status == 200, "\(reply.text)")
+            let (results, warnings) = Self.results(reply)
+            try #require(results.count == 5)
+            let prediction = try #require(alone.results.first as? NSDictionary)
+            #expect(results[0] as? NSDictionary == prediction)
+            #expect(results[4] as? NSDictionary == prediction)
+            for failed in results[1...3] { #expect((failed as? [Any])?.isEmpty == true, "\(failed)") }
+            let expected = [
+                "task 1 (id '2') has no prediction: the image was not fetched: ",
+                "task 2 (id '3') has no prediction: unrecognized image format",
+                "task 3 (id '4') has no prediction: it has no data.'image' string",
+            ]
+            #expect(warnings.count == 3)
+            for (warning, start) in zip(warnings, expected) { #expect(warning.hasPrefix(start), "\(warning)") }
+            #expect(warnings[0].contains("HTTP 404"), "\(warnings[0])")
+            #expect(log.lines == warnings.map { "label-studio/vgg16_small: \($0)" })
+            let metrics = try await get(port, "/metrics")
+            #expect(metrics.text.contains("gradcam_label_studio_task_failures_total 3"), "\(metrics.text)")
         }
     }
 
@@ -129,11 +190,8 @@ import Testing
         }
     }
 
-    @Test func predictWithoutAnImageReferenceIsRefused() async throws {
+    @Test func tooManyTasksAreRefused() async throws {
         try await withSharedService { port in
-            let body = Self.json(["tasks": [["data": ["text": "x"]]], "label_config": Self.config(["3"])])
-            let reply = try await post(port, "/label-studio/vgg16_small/predict", raw: body, contentType: "application/json")
-            #expect(reply.status == 400 && reply.text.contains("data.'image'"), "\(reply.text)")
             let tooMany = Self.json(["tasks": Array(repeating: ["data": ["image": "/a.png"]], count: 1001), "label_config": Self.config(["3"])])
             let refused = try await post(port, "/label-studio/vgg16_small/predict", raw: tooMany, contentType: "application/json")
             #expect(refused.status == 413 && refused.text.contains("too_many_tasks"))

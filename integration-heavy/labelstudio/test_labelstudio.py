@@ -4,7 +4,9 @@
     imported with label-studio-sdk and read back equal;
 (b) the server, connected as a project's ML backend (/label-studio/{model}), gives
     pre-annotations for newly imported tasks, fetching their images from Label Studio with its
-    access token (the server allows only Label Studio's address).
+    access token (the server allows only Label Studio's address). The server runs with
+    --api-key-file: Label Studio authenticates with HTTP Basic, the key as the password;
+(c) a task whose image cannot be fetched gets no prediction, and the others theirs.
 
 Run by script/test-labelstudio (GRADCAM_BIN, LABEL_STUDIO_BIN)."""
 import os
@@ -56,6 +58,9 @@ def stack():
     """Label Studio and gradcam serve, both on loopback; stopped after the module."""
     data = tempfile.mkdtemp(prefix="label-studio-")
     token = secrets.token_hex(20)
+    api_key = secrets.token_hex(16)
+    key_file = os.path.join(data, "api-keys")
+    pathlib.Path(key_file).write_text(api_key + "\n")
     ls_port, gc_port = free_port(), free_port()
     ls_url = f"http://127.0.0.1:{ls_port}"
     env = dict(os.environ, LABEL_STUDIO_BASE_DATA_DIR=data, LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
@@ -71,14 +76,15 @@ def stack():
     gc_log = os.path.join(data, "gradcam.log")
     gradcam = subprocess.Popen(
         [os.environ["GRADCAM_BIN"], "serve", "--models-dir", str(REPO / "models"), "--port", str(gc_port),
-         "--fetch-allow", f"127.0.0.1:{ls_port}", "--label-studio-url", ls_url, "--label-studio-token", token],
+         "--fetch-allow", f"127.0.0.1:{ls_port}", "--label-studio-url", ls_url, "--label-studio-token", token,
+         "--api-key-file", key_file],
         stdout=open(gc_log, "w"), stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{gc_port}/readyz", gradcam, 120, gc_log)
         wait_for(f"{ls_url}/health", label_studio, 600, ls_log)
         print(f"\nLabel Studio up in {time.monotonic() - started:.0f} s")
         yield {"ls_url": ls_url, "token": token, "gradcam": f"http://127.0.0.1:{gc_port}", "client": LabelStudio(base_url=ls_url, api_key=token),
-               "gradcam_log": gc_log}
+               "gradcam_log": gc_log, "api_key": api_key}
     finally:
         for process in (gradcam, label_studio):
             process.terminate()
@@ -101,7 +107,8 @@ def upload(stack, project_id, paths):
 def backend_prediction(stack, task):
     """What the server's backend route answers for one task (the test calling it, not Label Studio)."""
     reply = requests.post(f"{stack['gradcam']}/label-studio/{MODEL}/predict",
-                          json={"tasks": [{"id": task.id, "data": task.data}], "label_config": CONFIG}, timeout=120)
+                          json={"tasks": [{"id": task.id, "data": task.data}], "label_config": CONFIG},
+                          headers={"Authorization": f"Bearer {stack['api_key']}"}, timeout=120)
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert body["model_version"] == MODEL
@@ -158,18 +165,38 @@ def test_exported_predictions_import_and_read_back_equal(stack):
     print(f"(a) {len(exported)} tasks with {sum(len(t['predictions'][0]['result']) for t in exported)} regions imported and read back equal")
 
 
-def test_connected_backend_pre_annotates_new_tasks(stack):
+def connect_backend(stack, title):
+    """A project with the server as its ML backend, connected with HTTP Basic (the API key as the password)."""
     client = stack["client"]
-    project = client.projects.create(title="gradcam backend", label_config=CONFIG)
+    project = client.projects.create(title=title, label_config=CONFIG)
     backend = client.ml.create(url=f"{stack['gradcam']}/label-studio/{MODEL}", project=project.id, title="gradcam-server",
-                               is_interactive=False)
+                               is_interactive=False, auth_method="BASIC_AUTH", basic_auth_user="label-studio",
+                               basic_auth_pass=stack["api_key"])
     assert backend.state in ("CO", "CONNECTED", None) or "CO" in str(backend.state), backend
-    tasks = upload(stack, project.id, IMAGES[:3])
-    started = time.monotonic()
+    return project
+
+
+def retrieve_predictions(stack, project):
     reply = requests.post(f"{stack['ls_url']}/api/dm/actions", params={"id": "retrieve_tasks_predictions", "project": project.id},
                           json={"selectedItems": {"all": True, "excluded": []}},
                           headers={"Authorization": f"Token {stack['token']}"}, timeout=300)
     assert reply.status_code == 200, reply.text
+
+
+def test_the_backend_routes_need_the_api_key(stack):
+    url = f"{stack['gradcam']}/label-studio/{MODEL}/predict"
+    body = {"tasks": [], "label_config": CONFIG}
+    assert requests.post(url, json=body, timeout=30).status_code == 401
+    assert requests.post(url, json=body, auth=("label-studio", "wrong"), timeout=30).status_code == 401
+    assert requests.post(url, json=body, auth=("label-studio", stack["api_key"]), timeout=30).status_code == 200
+
+
+def test_connected_backend_pre_annotates_new_tasks(stack):
+    client = stack["client"]
+    project = connect_backend(stack, "gradcam backend")
+    tasks = upload(stack, project.id, IMAGES[:3])
+    started = time.monotonic()
+    retrieve_predictions(stack, project)
     for task in tasks:
         predictions = list(client.predictions.list(task=task.id))
         assert len(predictions) == 1, f"task {task.id}: {predictions}\n{pathlib.Path(stack['gradcam_log']).read_text()[-3000:]}"
@@ -179,3 +206,25 @@ def test_connected_backend_pre_annotates_new_tasks(stack):
         check_regions(got)
         same_result(backend_prediction(stack, task)["result"], got["result"])
     print(f"(b) {len(tasks)} new tasks pre-annotated by the backend in {time.monotonic() - started:.1f} s")
+
+
+def test_a_task_whose_image_is_missing_gets_no_prediction_and_the_others_theirs(stack):
+    client = stack["client"]
+    project = connect_backend(stack, "gradcam backend, one image missing")
+    good = upload(stack, project.id, IMAGES[3:5])
+    client.projects.import_tasks(id=project.id, request=[{"image": "/data/upload/999/no-such-image.png"}])
+    tasks = list(client.tasks.list(project=project.id))
+    assert len(tasks) == len(good) + 1
+    retrieve_predictions(stack, project)
+    log = pathlib.Path(stack["gradcam_log"]).read_text()
+    for task in tasks:
+        predictions = list(client.predictions.list(task=task.id))
+        if task.data["image"].endswith("no-such-image.png"):
+            assert predictions == [], predictions
+            assert f"(id '{task.id}') has no prediction: " in log, log[-3000:]
+        else:
+            assert len(predictions) == 1 and predictions[0].model_version == MODEL, f"task {task.id}: {predictions}\n{log[-3000:]}"
+            check_regions({"result": [r if isinstance(r, dict) else r.dict() for r in predictions[0].result]})
+    metrics = requests.get(f"{stack['gradcam']}/metrics", timeout=30).text
+    assert "gradcam_label_studio_task_failures_total 1" in metrics
+    print(f"(c) {len(good)} tasks pre-annotated, the one whose image is missing left without a prediction")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import pathlib
 import urllib.parse
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 import requests
 import tritonclient.http as triton
+from PIL import Image
 from kserve import InferenceRESTClient, InferInput, InferRequest, RESTConfig
 from kserve.protocol.infer_type import RequestedOutput
 
@@ -155,3 +157,78 @@ def test_tritonclient_infers_in_its_default_binary_mode(base_url: str) -> None:
         assert 'the input must be named "image"' in str(raised.value)
     finally:
         client.close()
+
+
+def pixels_and_png(names: tuple[str, ...]) -> tuple[np.ndarray, list[bytes]]:
+    """The samples' RGB pixels as one uint8 array [N, H, W, 3], and each as a PNG of exactly those pixels."""
+    images = [Image.open(SAMPLES / name).convert("RGB") for name in names]
+    pngs = []
+    for image in images:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        pngs.append(buffer.getvalue())
+    return np.stack([np.asarray(image) for image in images]), pngs
+
+
+TENSOR_OUTPUTS = ["probabilities", "top_class", "heatmap"]
+
+
+def test_tritonclient_fp32_image_tensor_answers_as_the_encoded_image(base_url: str) -> None:
+    """FP32 pixels 0-255, channels first as binary data (tritonclient's default) and channels
+    last as JSON: every output equal to the BYTES input's for the same pixels as PNGs."""
+    pixels, pngs = pixels_and_png(("star_circle.jpg", "triangle_circle.jpg"))
+    url = urllib.parse.urlsplit(base_url).netloc
+    client = triton.InferenceServerClient(url=url, connection_timeout=120, network_timeout=120)
+    parameters = {"class": "circle", "method": "gradcam"}
+    outputs = [triton.InferRequestedOutput(name) for name in TENSOR_OUTPUTS]
+    try:
+        encoded = triton.InferInput("image", [len(pngs)], "BYTES")
+        encoded.set_data_from_numpy(np.array(pngs, dtype=np.object_))
+        reference = client.infer(MODEL, [encoded], parameters=parameters, outputs=outputs)
+
+        channels_first = triton.InferInput("image", [len(pngs), 3, 224, 224], "FP32")
+        channels_first.set_data_from_numpy(pixels.transpose(0, 3, 1, 2).astype(np.float32))
+        channels_last = triton.InferInput("image", [len(pngs), 224, 224, 3], "FP32")
+        channels_last.set_data_from_numpy(pixels.astype(np.float32), binary_data=False)
+        json_outputs = [triton.InferRequestedOutput(name, binary_data=False) for name in TENSOR_OUTPUTS]
+        for tensor, asked in ((channels_first, outputs), (channels_last, json_outputs)):
+            result = client.infer(MODEL, [tensor], parameters=parameters, outputs=asked)
+            for name in TENSOR_OUTPUTS:
+                assert result.as_numpy(name).tolist() == reference.as_numpy(name).tolist(), name
+        assert reference.as_numpy("heatmap").shape[0] == 2
+
+        normalized = triton.InferInput("image", [1, 3, 224, 224], "FP32")
+        normalized.set_data_from_numpy(((pixels[:1].transpose(0, 3, 1, 2) / 255.0 - 0.45) / 0.225).astype(np.float32))
+        with pytest.raises(triton.InferenceServerException) as raised:
+            client.infer(MODEL, [normalized])
+        assert "RGB pixel values 0 to 255, not normalized" in str(raised.value)
+    finally:
+        client.close()
+
+
+def test_kserve_v2_fp32_image_tensor_answers_as_the_encoded_image(base_url: str) -> None:
+    pixels, pngs = pixels_and_png(("cross.jpg", "star.jpg"))
+
+    async def run():
+        client = kserve_client("v2")
+        try:
+            def infer(tensor):
+                request = InferRequest(model_name=MODEL, infer_inputs=[tensor], parameters={"class": "star"},
+                                       request_outputs=[RequestedOutput(name) for name in TENSOR_OUTPUTS])
+                return client.infer(base_url, request, model_name=MODEL)
+
+            encoded = InferInput(name="image", shape=[len(pngs)], datatype="BYTES",
+                                 data=[base64.b64encode(png).decode() for png in pngs])
+            binary = InferInput(name="image", shape=list(pixels.shape), datatype="FP32")
+            binary.set_data_from_numpy(pixels.astype(np.float32), binary_data=True)
+            as_json = InferInput(name="image", shape=[len(pngs), 3, 224, 224], datatype="FP32")
+            as_json.set_data_from_numpy(pixels.transpose(0, 3, 1, 2).astype(np.float32), binary_data=False)
+            return [await infer(tensor) for tensor in (encoded, binary, as_json)]
+        finally:
+            await client.close()
+
+    reference, binary, as_json = asyncio.run(run())
+    expected = {o.name: o.as_numpy().tolist() for o in reference.outputs}
+    assert list(expected) == TENSOR_OUTPUTS
+    for result in (binary, as_json):
+        assert {o.name: o.as_numpy().tolist() for o in result.outputs} == expected

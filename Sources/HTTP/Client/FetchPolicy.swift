@@ -30,6 +30,9 @@ public struct FetchPolicy: Sendable {
     public var maximumRedirects = 3
     /// The `Authorization` header sent (Label Studio's `Token …`), or nil.
     public var authorization: String?
+    /// A PEM file of the CA certificates `https://` servers are verified against
+    /// (`--fetch-ca-file`, for a private CA), instead of the system's store; nil: the system's.
+    public var trustedCertificates: String?
 
     public init(allowed: [Entry]) {
         self.allowed = allowed

@@ -1,9 +1,12 @@
 import ClientText
 
-/// An absolute `http://` URL as the fetcher accepts it: no user information, a port in
-/// 1...65535, a host name or an IP literal (IPv6 in brackets). The path keeps its query; a
-/// fragment is dropped. Only printable ASCII without spaces is accepted.
+/// An absolute `http://` or `https://` URL as the fetcher accepts it: no user information, a
+/// port in 1...65535 (default 80, or 443 for https), a host name or an IP literal (IPv6 in
+/// brackets). The path keeps its query; a fragment is dropped. Only printable ASCII without
+/// spaces is accepted.
 public struct FetchURL: Sendable, Equatable, CustomStringConvertible {
+    /// `https://`: fetched over TLS (``FetchTLSSession``).
+    public let secure: Bool
     /// Lowercased; an IPv6 literal without its brackets.
     public let host: String
     public let port: Int
@@ -19,18 +22,16 @@ public struct FetchURL: Sendable, Equatable, CustomStringConvertible {
             throw .refused("the URL has a space, a control character or non-ASCII text")
         }
         let lower = text.lowercased()
-        guard lower.hasPrefix("http://") else {
-            throw .refused(lower.hasPrefix("https://") ? "https URLs are not fetched yet; serve the images over http from an allowed host"
-                                                       : "only http:// URLs are fetched")
-        }
-        var rest = Substring(text.dropFirst("http://".count))
+        secure = lower.hasPrefix("https://")
+        guard secure || lower.hasPrefix("http://") else { throw .refused("only http:// and https:// URLs are fetched") }
+        var rest = Substring(text.dropFirst(secure ? "https://".count : "http://".count))
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         let path = rest[authorityEnd...]
         target = path.isEmpty ? "/" : path.hasPrefix("?") ? "/" + path : String(path)
         guard !authority.contains("@") else { throw .refused("the URL has user information (user@host); send no credentials in URLs") }
-        let (host, port) = try Self.hostAndPort(authority, defaultPort: 80)
+        let (host, port) = try Self.hostAndPort(authority, defaultPort: secure ? 443 : 80)
         self.host = host
         self.port = port
     }
@@ -78,6 +79,6 @@ public struct FetchURL: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let shown = host.contains(":") ? "[\(host)]" : host
-        return "http://\(shown):\(port)\(target)"
+        return "\(secure ? "https" : "http")://\(shown):\(port)\(target)"
     }
 }

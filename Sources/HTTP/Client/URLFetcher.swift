@@ -7,13 +7,14 @@ import Darwin
 #endif
 
 /// A minimal HTTP/1.1 client for fetching images by URL under a ``FetchPolicy``: `GET` with
-/// `Connection: close`, a `Content-Length`, chunked or close-delimited body, 200 only.
+/// `Connection: close`, a `Content-Length`, chunked or close-delimited body, 200 only; over
+/// TLS for `https://` (``FetchTLSSession``: the certificate verified and checked to name the host).
 ///
 /// Against SSRF: the URL's host and port must be allowed; the name is resolved once and every
 /// address checked before any is tried, and the connection goes to a checked address (never
 /// resolved again, so a second DNS answer cannot swap in another address); a redirect is
-/// followed only to the same host and port, and is checked like the first URL; the body is
-/// capped in bytes and the whole fetch in time.
+/// followed only to the same scheme, host and port, and is checked like the first URL; the body
+/// is capped in bytes and the whole fetch (TLS handshake included) in time.
 public struct URLFetcher: Sendable {
     public var policy: FetchPolicy
     /// Resolves a host name to addresses (tests substitute one); `getaddrinfo` by default.
@@ -44,15 +45,16 @@ public struct URLFetcher: Sendable {
         }
     }
 
-    /// Fetches `url`, blocking the calling thread for at most the policy's timeout (plus name resolution).
+    /// Fetches `url`, blocking the calling thread for at most the policy's timeout (name
+    /// resolution included).
     public func fetchBlocking(_ text: String) throws(FetchError) -> [UInt8] {
-        let deadline = ContinuousClock.now + policy.timeout
+        let deadline = FetchDeadline(instant: .now + policy.timeout, timeout: policy.timeout)
         var url = try FetchURL(text)
         var redirects = 0
         while true {
             try policy.check(url)
             let addresses: [IPAddress]
-            if let literal = IPAddress(literal: url.host) { addresses = [literal] } else { addresses = try resolve(url.host) }
+            if let literal = IPAddress(literal: url.host) { addresses = [literal] } else { addresses = try resolve(url.host, deadline: deadline) }
             guard !addresses.isEmpty else { throw .failed("\(ClientText.quoted(url.host)) resolves to no address") }
             for address in addresses { try policy.check(address, of: url.host) }
             let response = try exchange(url, addresses: addresses, deadline: deadline)
@@ -64,16 +66,36 @@ public struct URLFetcher: Sendable {
                 redirects += 1
                 guard redirects <= policy.maximumRedirects else { throw .refused("more than \(policy.maximumRedirects) redirects") }
                 let next = location.hasPrefix("/") && !location.hasPrefix("//")
-                    ? try FetchURL("http://\(url.host.contains(":") ? "[\(url.host)]" : url.host):\(url.port)\(location)")
+                    ? try FetchURL("\(url.secure ? "https" : "http")://\(url.host.contains(":") ? "[\(url.host)]" : url.host):\(url.port)\(location)")
                     : try FetchURL(location)
-                guard next.host == url.host, next.port == url.port else {
-                    throw .refused("\(url) redirects to another host (\(ClientText.quoted(next.host)) port \(next.port)); redirects are followed only on the same host")
+                guard next.host == url.host, next.port == url.port, next.secure == url.secure else {
+                    throw .refused("\(url) redirects to another host (\(ClientText.quoted(next.host)) port \(next.port)\(next.secure == url.secure ? "" : ", another scheme")); redirects are followed only on the same host")
                 }
                 url = next
             default:
                 throw .failed("\(url) answered HTTP \(response.status)")
             }
         }
+    }
+
+    /// `resolve(host)` on another thread, waited for until the deadline: `getaddrinfo` has no
+    /// timeout of its own to pass, so a resolver that hangs is left to finish by itself.
+    private func resolve(_ host: String, deadline: FetchDeadline) throws(FetchError) -> [IPAddress] {
+        final class Answer: @unchecked Sendable {
+            // Written before `done` is signalled, read after it is waited for.
+            var result: Result<[IPAddress], FetchError> = .success([])
+        }
+        let answer = Answer()
+        let done = DispatchSemaphore(value: 0)
+        let resolve = self.resolve
+        DispatchQueue.global().async {
+            answer.result = Result { () throws(FetchError) in try resolve(host) }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + (deadline.instant - .now).dispatchInterval) == .success else {
+            throw .timedOut(seconds: deadline.timeout.seconds)
+        }
+        return try answer.result.get()
     }
 
     struct Response {
@@ -83,7 +105,7 @@ public struct URLFetcher: Sendable {
     }
 
     /// One request and its response on a new connection to the first address that accepts.
-    private func exchange(_ url: FetchURL, addresses: [IPAddress], deadline: ContinuousClock.Instant) throws(FetchError) -> Response {
+    private func exchange(_ url: FetchURL, addresses: [IPAddress], deadline: FetchDeadline) throws(FetchError) -> Response {
         var lastError = FetchError.failed("\(url) could not be reached")
         for address in addresses {
             let fd: Int32
@@ -96,18 +118,21 @@ public struct URLFetcher: Sendable {
                 continue
             }
             defer { close(fd) }
-            var request = "GET \(url.target) HTTP/1.1\r\nHost: \(url.host.contains(":") ? "[\(url.host)]" : url.host)\(url.port == 80 ? "" : ":\(url.port)")\r\n"
+            let socket = SocketStream(fd: fd, deadline: deadline)
+            let stream: any FetchStream = url.secure ? try FetchTLSSession(socket, host: url.host, trustedCertificates: policy.trustedCertificates) : socket
+            let defaultPort = url.secure ? 443 : 80
+            var request = "GET \(url.target) HTTP/1.1\r\nHost: \(url.host.contains(":") ? "[\(url.host)]" : url.host)\(url.port == defaultPort ? "" : ":\(url.port)")\r\n"
             // No Accept: Label Studio's /data/upload/ answers 406 to `Accept: image/*`.
             request += "User-Agent: gradcam-server\r\nConnection: close\r\n"
             if let authorization = policy.authorization { request += "Authorization: \(authorization)\r\n" }
             request += "\r\n"
-            try send(fd, Array(request.utf8), deadline: deadline)
-            return try read(fd, deadline: deadline)
+            try stream.send(Array(request.utf8))
+            return try read(stream)
         }
         throw lastError
     }
 
-    private func connect(_ address: IPAddress, port: Int, deadline: ContinuousClock.Instant) throws(FetchError) -> Int32 {
+    private func connect(_ address: IPAddress, port: Int, deadline: FetchDeadline) throws(FetchError) -> Int32 {
         let target = Self.socketAddress(address, port: port)
         var storage = target.0
         let length = target.1
@@ -128,7 +153,7 @@ public struct URLFetcher: Sendable {
             throw .failed("connecting to \(address) port \(port): \(reason)")
         }
         do {
-            try wait(fd, for: Int16(POLLOUT), deadline: deadline)
+            try deadline.wait(fd, for: Int16(POLLOUT))
         } catch {
             close(fd)
             throw error
@@ -167,46 +192,16 @@ public struct URLFetcher: Sendable {
         return (storage, length)
     }
 
-    /// Waits until `fd` is ready for `events`, or throws when the deadline passes first.
-    private func wait(_ fd: Int32, for events: Int16, deadline: ContinuousClock.Instant) throws(FetchError) {
-        while true {
-            let left = deadline - .now
-            guard left > .zero else { throw .timedOut(seconds: policy.timeout.seconds) }
-            var entry = pollfd(fd: fd, events: events, revents: 0)
-            let milliseconds = Int32(clamping: max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
-            let n = poll(&entry, 1, milliseconds)
-            if n > 0 { return }
-            if n < 0 && errno != EINTR { throw .failed("poll: \(String(cString: strerror(errno)))") }
-        }
-    }
-
-    private func send(_ fd: Int32, _ bytes: [UInt8], deadline: ContinuousClock.Instant) throws(FetchError) {
-        var sent = 0
-        while sent < bytes.count {
-            try wait(fd, for: Int16(POLLOUT), deadline: deadline)
-            let n = bytes[sent...].withUnsafeBytes { Socket.sendBytes(fd, $0) }
-            if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
-            guard n > 0 else { throw .failed("sending the request: \(String(cString: strerror(errno)))") }
-            sent += n
-        }
-    }
-
     /// Reads the response: its head (at most ``maximumHeadBytes``), then the body by its framing.
-    private func read(_ fd: Int32, deadline: ContinuousClock.Instant) throws(FetchError) -> Response {
+    private func read(_ stream: any FetchStream) throws(FetchError) -> Response {
         var buffer = ReadBuffer()
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer { chunk.deallocate() }
         /// Appends what the peer sent next; false at the end of the stream.
         func receive() throws(FetchError) -> Bool {
-            while true {
-                try wait(fd, for: Int16(POLLIN), deadline: deadline)
-                let n = chunk.withUnsafeMutableBytes { Socket.receiveBytes(fd, $0) }
-                if n > 0 {
-                    chunk.withUnsafeBytes { buffer.append(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
-                    return true
-                }
-                if n == 0 { return false }
-                if errno != EAGAIN && errno != EINTR { throw .failed("reading the response: \(String(cString: strerror(errno)))") }
-            }
+            let n = try stream.receive(chunk)
+            buffer.append(UnsafeRawBufferPointer(rebasing: chunk[..<n]))
+            return n > 0
         }
         var headEnd = Self.endOfHead(buffer)
         while headEnd == nil {
