@@ -11,7 +11,8 @@ import PackageDescription
 ///                                              -> Explain -> Tensor, Imaging -> CCodecs -> CJPEG, CPNG
 ///     HTTP, Explain, Models and Service also -> ClientText
 ///
-///     each XTests -> X; HTTPTests, ServiceTests, ImagingTests, TensorTests -> TestSupport
+///     each XTests -> X; HTTPTests, ServiceTests, ImagingTests, TensorTests -> TestSupport;
+///     TensorTests also -> CKernels (its vectorized kernels against libm)
 ///
 /// Tensor is the engine, ONNX reads models into it, Explain computes maps from it, Imaging
 /// decodes and draws images, Models loads and describes models, Pipeline runs one request
@@ -86,7 +87,7 @@ let package = Package(
         // Tests. TestSupport holds no tests: what several test targets share (the socket client,
         // its response type, bounded waiting, the seeded generator); only test targets use it.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "TestSupport"]),
         .testTarget(
             name: "ONNXTests",
             dependencies: ["ONNX", "Tensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
