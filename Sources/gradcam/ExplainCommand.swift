@@ -11,9 +11,10 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: "Explain a classification: a heatmap of where the model looks for a class.",
         discussion: """
-            PNG output writes gradcam.png (the map over the image) into --output, and for the guided
-            methods guided_backprop.png and guided_gradcam.png; with several classes the files are
-            named gradcam-<class>.png and so on. JSON output prints the document the HTTP API returns.
+            PNG output writes gradcam.png (the map over the image, for methods with a layer) into
+            --output, and each input attribution as <name>.png (guided Grad-CAM: guided_gradcam.png and
+            guided_backprop.png); with several classes the files are named gradcam-<class>.png and so
+            on. JSON output prints the document the HTTP API returns.
             """)
 
     @OptionGroup var model: ModelOptions
