@@ -22,7 +22,7 @@ func fuzzKServe(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let request = HTTPRequest(method: "POST", target: "/v2/models/m/infer", headers: headers, body: body)
 
     if let inference = try? InferenceRequest(request, pixelLimit: pixelLimit) {
-        check(inference.images.map(bytes), body: body, what: "V2")
+        check(inference.images.map(payload), body: body, what: "V2")
         for case let .pixels(image) in inference.images {
             invariant(image.width * image.height <= pixelLimit, "V2: a \(image.width)x\(image.height) image passed the limit of \(pixelLimit) pixels")
         }
@@ -42,7 +42,7 @@ func fuzzKServe(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 private let pixelLimit = 4096
 
 /// What an image holds: an encoded image's bytes, or a decoded one's pixels.
-private func bytes(_ image: ImageInput) -> [UInt8] {
+private func payload(_ image: ImageInput) -> [UInt8] {
     switch image {
     case let .encoded(bytes): bytes
     case let .pixels(image): image.pixels
