@@ -67,7 +67,7 @@ public final class ExplainSession {
         let explainer = explainer(for: explainable, id: ObjectIdentifier(model), kept: !options.dilate)
         let explanation = try explainer
             .explain(request.input, method: options.method, classes: request.classes.isEmpty ? nil : request.classes,
-                     layers: request.layers, parameters: options.parameters)
+                     topClasses: options.topClasses, layers: request.layers, parameters: options.parameters)
         try addMetrics(to: &request, explanation, explainer: explainer, options: options)
         return try output(request, explanation, model: model, options: options, render: render)
     }

@@ -243,6 +243,7 @@ def test_label_studio_export_has_each_documents_box_in_percent_and_its_mask(grad
     (["--export", "jsonl,yolo"], "unknown export 'yolo'; exports: jsonl, coco, label-studio, masks, overlays"),
     (["--method", "guided-backprop", "--export", "coco"], "--export coco needs a class map"),
     (["--class", "circle", "--top-k", "2"], "give --class or --top-k, not both"),
+    (["--top-k", "65"], "--top-k must be between 1 and 64"),
     (["--box-threshold", "0"], "--box-threshold must be in (0, 1]"),
     (["--batch-size", "0"], "--batch-size must be 1...64"),
     (["--class", "hexagon"], "hexagon"),
