@@ -7,7 +7,9 @@ large; the FastAPI app in `fastapi_app.py` on uvicorn with two workers), each mo
 architectures with random weights, exported to ONNX for gradcam) and each level of
 concurrent clients (1, 4, 16, 64), a bounded load generator on loopback sends a fixed
 number of `POST /gradcam?model=M&format=json` requests (the same 224x224 image, raw body)
-from that many threads, each with its own keep-alive connection (`http.client`), and
+from that many clients, each with its own keep-alive connection, all on one asyncio event
+loop (so the generator is not what limits: with a thread per client, Python's lock handoffs
+delayed each next request, and batches filled less), and
 measures images/s (answers 200 over the level's wall time) and p50/p99 latency. A 503
 (back-pressure) is counted and retried after a pause; any other answer is an error; a
 request without an answer (connection failure, or none within 120 s) is lost. All servers run on the same cores,
@@ -21,6 +23,7 @@ Without --models, the models are exported with models/export_torchvision.py --ra
 into a temporary directory (needs torch and torchvision).
 """
 import argparse
+import asyncio
 import datetime
 import http.client
 import json
@@ -29,7 +32,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -42,61 +44,81 @@ UNBATCHED = "gradcam"
 IMAGE = ROOT / "Tests/Fixtures/images/chelsea_224.png"
 
 
-def post_loop(port, target, body, count, results, lock, deadline):
-    """Sends requests on one keep-alive connection until `count` (shared) runs out."""
+async def exchange(reader, writer, request):
+    """Sends `request` on the connection and reads the whole answer: its status, and whether
+    the server closes the connection after it."""
+    writer.write(request)
+    await writer.drain()
+    status = int((await reader.readline()).split()[1])
+    length, chunked, close = None, False, False
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "transfer-encoding":
+            chunked = "chunked" in value
+        elif name == "connection":
+            close = value == "close"
+    if chunked:
+        while (size := int((await reader.readline()).split(b";")[0], 16)) > 0:
+            await reader.readexactly(size + 2)
+        while await reader.readline() not in (b"\r\n", b""):
+            pass
+    elif length is not None:
+        await reader.readexactly(length)
+    else:
+        await reader.read()
+        close = True
+    return status, close
+
+
+async def client(port, request, remaining, results, deadline):
+    """One client: sends requests on one keep-alive connection until `remaining` (shared by the
+    level's clients; one event loop, so no lock) runs out."""
     connection = None
-    while True:
-        with lock:
-            if count[0] <= 0:
-                break
-            count[0] -= 1
+    while remaining[0] > 0:
+        remaining[0] -= 1
         start = time.monotonic()
         while True:
             try:
                 if connection is None:
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                connection.request("POST", target, body=body, headers={"Content-Type": "image/png"})
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-                if response.getheader("Connection", "").lower() == "close":
-                    connection.close()
-                    connection = None
-            except (OSError, http.client.HTTPException):
-                status = None
-                if connection is not None:
-                    connection.close()
+                    connection = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 120)
+                status, close = await asyncio.wait_for(exchange(*connection, request), 120)
+            except (OSError, ValueError, IndexError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+                status, close = None, True
+            if close and connection is not None:
+                connection[1].close()
                 connection = None
             if status == 503 and time.monotonic() < deadline:
-                with lock:
-                    results["503"] += 1
-                time.sleep(0.05)
+                results["503"] += 1
+                await asyncio.sleep(0.05)
                 continue
             break
-        with lock:
-            if status == 200:
-                results["latencies"].append(time.monotonic() - start)
-            elif status is None:
-                results["lost"] += 1
-            else:
-                results["errors"].append(status)
+        if status == 200:
+            results["latencies"].append(time.monotonic() - start)
+        elif status is None:
+            results["lost"] += 1
+        else:
+            results["errors"].append(status)
     if connection is not None:
-        connection.close()
+        connection[1].close()
 
 
 def level(port, model, clients, requests, body, limit=600):
-    """One level: `requests` requests from `clients` threads; the measurements."""
+    """One level: `requests` requests from `clients` concurrent clients; the measurements."""
     results = {"latencies": [], "503": 0, "lost": 0, "errors": []}
-    lock = threading.Lock()
-    count = [requests]
-    deadline = time.monotonic() + limit
-    threads = [threading.Thread(target=post_loop, args=(port, f"/gradcam?model={model}&format=json", body, count,
-                                                        results, lock, deadline)) for _ in range(clients)]
+    target = f"/gradcam?model={model}&format=json"
+    request = (f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: image/png\r\n"
+               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+    async def run():
+        remaining = [requests]
+        deadline = time.monotonic() + limit
+        await asyncio.gather(*(client(port, request, remaining, results, deadline) for _ in range(clients)))
+
     start = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    asyncio.run(run())
     wall = time.monotonic() - start
     latencies = results["latencies"]
     return {
