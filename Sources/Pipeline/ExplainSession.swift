@@ -131,7 +131,8 @@ public final class ExplainSession {
                                          map: map, peak: located?.peak, box: located?.box, zero: item.heatmap.isZero,
                                          metrics: request.metrics?[k]))
             guard render else { continue }
-            let overlay = options.method.usesLayer
+            // A class map (a layer method's, or FullGrad's at the input's resolution) is overlaid.
+            let overlay = options.method.usesLayer || !options.method.attributesInput
                 ? try Rendering.overlay(item.heatmap, on: image, region: drawnRegion, colormap: options.colormap, alpha: options.alpha)
                 : nil
             pictures.append(ClassPictures(overlay: overlay, attributions: item.attributions.map {
