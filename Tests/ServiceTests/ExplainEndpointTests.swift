@@ -159,4 +159,13 @@ import Testing
             #expect(map.channels == nil && map.width == 224 && map.height == 224)
         }
     }
+
+    /// `dff` on a layer without a global-average-pool + linear head is a 4xx naming what is missing.
+    @Test func dffRefusesALayerWithoutALinearHead() async throws {
+        try await withSharedService { port in
+            let reply = try await post(port, "/gradcam?model=vgg16_small&method=dff&format=json", raw: Fixture.png, contentType: "image/png")
+            #expect((400..<500).contains(reply.status), "\(reply.status) \(reply.text)")
+            #expect(reply.text.contains("linear head"))
+        }
+    }
 }
