@@ -88,8 +88,11 @@ public final class Explainer {
         var layerTargets: Set<ValueID> = needs.layerGradients ? layerValues : []
         if let camHead { layerTargets.insert(camHead.pooled) }
         let layerPlan = layerTargets.isEmpty ? nil : try BackwardPlan(graph: model.graph, from: model.logits, to: layerTargets)
-        let inputPlans = try needs.inputGradients.sorted { "\($0)" < "\($1)" }.map {
-            try BackwardPlan(graph: model.graph, from: model.logits, to: [model.input], rule: $0)
+        let biasLayers = needs.biasGradients ? try BiasLayer.all(in: model) : []
+        let inputPlans = try needs.inputGradients.sorted { "\($0)" < "\($1)" }.map { rule in
+            // The bias layers' gradients come from the standard pass on the way to the input.
+            try BackwardPlan(graph: model.graph, from: model.logits,
+                             to: Set([model.input]).union(rule == .standard ? biasLayers.map(\.layer.value) : []), rule: rule)
         }
 
         var start = clock.now
@@ -107,8 +110,11 @@ public final class Explainer {
         start = clock.now
         let layerGradients = try layerPlan.map { try executor.backward($0, seed: seed) }
         var inputGradients: [RectifierRule: Tensor] = [:]
+        var biasGradients: [BiasGradient] = []
         for plan in inputPlans {
-            inputGradients[plan.rule] = try model.inputLayout.nchw(executor.backward(plan, seed: seed).tensor(model.input))
+            let gradients = try executor.backward(plan, seed: seed)
+            inputGradients[plan.rule] = try model.inputLayout.nchw(gradients.tensor(model.input))
+            if plan.rule == .standard { biasGradients = try biasLayers.map { try BiasGradient($0, gradients) } }
         }
         timings.backward = clock.now - start
 
@@ -122,7 +128,7 @@ public final class Explainer {
             inputGradients: inputGradients,
             classHeadWeights: try camHead.map { $0.weights(from: try layerGradients!.tensor($0.pooled)) },
             explainer: self,
-            parameters: parameters)
+            parameters: parameters, biasGradients: biasGradients)
         return try methods.map { method in
             methodPassTime = .zero
             let start = clock.now
