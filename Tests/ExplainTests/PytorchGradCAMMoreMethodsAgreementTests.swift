@@ -16,7 +16,7 @@ import Tensor
 
     static func records(method: String) -> [ReferenceRecord] { records.filter { $0.method == method } }
 
-    @Test(arguments: records(method: "ablationcam"))
+    @Test(arguments: records)
     func layerMapsAgree(_ record: ReferenceRecord) throws {
         let (model, input) = try References.model(record)
         let method = try #require(Method(named: record.method!))

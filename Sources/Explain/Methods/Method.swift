@@ -32,6 +32,7 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .smoothgrad,
         .vargrad,
         .ablationcam,
+        .kpcacam,
     ]
 
     /// The registered method called `name`.
