@@ -3,9 +3,9 @@ import Testing
 import Tensor
 @testable import Explain
 
-/// AblationCAM and KPCA-CAM against pytorch-grad-cam (1.5.7) on the reduced vgg16, alexnet and
-/// resnet18 at their default layers, AblationCAM also at vgg16's convolution `features.28`
-/// whose activations go below 0 (`tools/fixtures/make_pgc2_fixtures.py` writes
+/// AblationCAM, KPCA-CAM and FinerCAM against pytorch-grad-cam (1.5.7) on the reduced vgg16,
+/// alexnet and resnet18 at their default layers, AblationCAM also at vgg16's convolution
+/// `features.28` whose activations go below 0 (`tools/fixtures/make_pgc2_fixtures.py` writes
 /// `explain/pgc2.json`): Pearson r >= 0.999 and the normalized maps within 2e-3 of the
 /// library's (KPCA-CAM after the library's own sign correction, which ours applies).
 @Suite struct PytorchGradCAMMoreMethodsAgreementTests {
@@ -29,6 +29,42 @@ import Tensor
         let worst = zip(ours.values, expected.floats).map { abs($0 - $1) }.max() ?? 0
         #expect(r >= 0.999, "Pearson r = \(r), required 0.999")
         #expect(worst <= 2e-3, "max |difference| = \(worst), allowed 2e-3")
+    }
+
+    /// FinerCAM compares each class with the classes the library chose (`comparisons`), and
+    /// its seed is the gradient of its target: central differences of `f(s)` in Double.
+    @Test(arguments: records(method: "finercam"))
+    func finerComparesTheLibrarysClasses(_ record: ReferenceRecord) throws {
+        let (model, input) = try References.model(record)
+        let logits = try Explainer(model: model).predict(input)
+        let compared = FinerCAM.comparisons(logits, main: record.class!)
+        #expect(compared == record.comparisons)
+        let seed = FinerCAM.seed(logits, main: record.class!)
+        func target(_ s: [Double]) -> Double {
+            let top = s.max()!, e = s.map { exp($0 - top) }, z = e.reduce(0, +)
+            let numerator = compared.reduce(0.0) { $0 + e[$1] / z * (s[record.class!] - s[$1]) }
+            return numerator / (compared.reduce(0.0) { $0 + e[$1] / z } + 1e-9)
+        }
+        let s = logits.map(Double.init), h = 1e-4
+        for i in compared + [record.class!, 0, logits.count - 1] {
+            var up = s, down = s
+            up[i] += h
+            down[i] -= h
+            let expected = (target(up) - target(down)) / (2 * h)
+            #expect(abs(Double(seed[i]) - expected) <= 1e-4 * max(1, abs(expected)), "class \(i): \(seed[i]) vs \(expected)")
+        }
+    }
+
+    /// After another method's passes, FinerCAM runs the explained forward pass again: the
+    /// same maps as alone.
+    @Test func finerAfterOtherPassesAgrees() throws {
+        let record = try #require(Self.records(method: "finercam").first)
+        let (model, input) = try References.model(record)
+        let layer = try model.layer(named: record.layerTensor!)
+        let explainer = Explainer(model: model)
+        let alone = try explainer.explain(input, method: .finercam, classes: [record.class!], layers: [layer])
+        let after = try explainer.explain(input, methods: [.ablationcam, .finercam], classes: [record.class!], layers: [layer])
+        #expect(after[1].classes[0].heatmap == alone.classes[0].heatmap)
     }
 
     /// A pass from the layer fed the layer's own activations gives the full pass's logits,

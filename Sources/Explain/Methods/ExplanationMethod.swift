@@ -44,14 +44,18 @@ public struct MethodNeeds: Sendable, Equatable {
     public var classHead = false
     /// Scores of other inputs (masked or perturbed copies of the input): `Evidence.scores`.
     public var scores = false
+    /// Gradients to the layers of targets the method makes of the logits (FinerCAM's):
+    /// `Evidence.layerGradients(seeds:)`, a backward pass from the explained forward pass.
+    public var targetGradients = false
 
     public init(layerActivations: Bool = false, layerGradients: Bool = false, inputGradients: Set<RectifierRule> = [],
-                classHead: Bool = false, scores: Bool = false) {
+                classHead: Bool = false, scores: Bool = false, targetGradients: Bool = false) {
         self.layerActivations = layerActivations
         self.layerGradients = layerGradients
         self.inputGradients = inputGradients
         self.classHead = classHead
         self.scores = scores
+        self.targetGradients = targetGradients
     }
 
     /// Whether the result depends on the explained layer.
@@ -60,7 +64,7 @@ public struct MethodNeeds: Sendable, Equatable {
     /// Whether images can share one batched forward and backward pass: the method reads only
     /// the layers' activations and the gradients to them (see `Explainer+Batch.swift`).
     public var isBatchable: Bool {
-        layerActivations && inputGradients.isEmpty && !classHead && !scores
+        layerActivations && inputGradients.isEmpty && !classHead && !scores && !targetGradients
     }
 
     /// What either asks for.
@@ -68,6 +72,7 @@ public struct MethodNeeds: Sendable, Equatable {
         MethodNeeds(layerActivations: layerActivations || other.layerActivations,
                     layerGradients: layerGradients || other.layerGradients,
                     inputGradients: inputGradients.union(other.inputGradients),
-                    classHead: classHead || other.classHead, scores: scores || other.scores)
+                    classHead: classHead || other.classHead, scores: scores || other.scores,
+                    targetGradients: targetGradients || other.targetGradients)
     }
 }

@@ -33,6 +33,7 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .vargrad,
         .ablationcam,
         .kpcacam,
+        .finercam,
     ]
 
     /// The registered method called `name`.
