@@ -34,6 +34,7 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .ablationcam,
         .kpcacam,
         .finercam,
+        .shapleycam,
     ]
 
     /// The registered method called `name`.
