@@ -1,6 +1,6 @@
 """Side-by-side timing of one Grad-CAM on VGG16 and AlexNet (see bench/compare).
 
-pytorch-grad-cam (GradCAM, GuidedBackpropReLUModel, optionally ScoreCAM), optionally Captum's
+pytorch-grad-cam (GradCAM, GuidedBackpropReLUModel, optionally ScoreCAM and AblationCAM), optionally Captum's
 IntegratedGradients (`--captum`: 50 steps, Gauss-Legendre, black baseline, `internal_batch_size`
 16 as our batches) and onnxruntime's
 forward pass run in this process with `--threads` threads; our engine runs in its own
@@ -28,7 +28,7 @@ import onnxruntime as ort  # noqa: E402
 import torch  # noqa: E402
 import torchvision  # noqa: E402
 from PIL import Image  # noqa: E402
-from pytorch_grad_cam import GradCAM, GuidedBackpropReLUModel, ScoreCAM  # noqa: E402
+from pytorch_grad_cam import AblationCAM, GradCAM, GuidedBackpropReLUModel, ScoreCAM  # noqa: E402
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
 
 IG_STEPS, IG_BATCH = 50, 16
@@ -88,6 +88,12 @@ def time_pytorch(name, model, x, args):
             result[f"scorecam batch {size}"] = median_seconds(lambda: scorecam(input_tensor=x, targets=targets), 1, 0)
             print(f"  {name} pytorch-grad-cam ScoreCAM batch {size}: {result[f'scorecam batch {size}']:.2f} s", flush=True)
         result["scorecam"] = min(result[f"scorecam batch {size}"] for size in args.scorecam_batch_sizes)
+    if args.ablationcam:
+        # Its defaults: batch_size 32, every channel ablated; the layers before the target run
+        # for every batch (its docstring). One call (VGG16: a minute or more).
+        ablationcam = AblationCAM(model=model, target_layers=[layer])
+        result["ablationcam"] = median_seconds(lambda: ablationcam(input_tensor=x, targets=targets), 1, 0)
+        print(f"  {name} pytorch-grad-cam AblationCAM: {result['ablationcam']:.2f} s", flush=True)
     if args.captum:
         from captum.attr import IntegratedGradients
         ig = IntegratedGradients(model)
@@ -131,6 +137,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--scorecam", action="store_true", help="also time Score-CAM (VGG16: minutes per call)")
+    parser.add_argument("--ablationcam", action="store_true", help="also time AblationCAM (VGG16: a minute or more per call)")
     parser.add_argument("--captum", action="store_true", help="also time Captum's IntegratedGradients (50 steps)")
     parser.add_argument("--scorecam-batch-sizes", type=lambda text: [int(v) for v in text.split(",")],
                         default=[16, 32, 64, 128], help="pytorch-grad-cam ScoreCAM batch sizes to try (default 16,32,64,128)")
@@ -153,6 +160,7 @@ def main():
             if not path.exists():
                 export(model, path)
             methods = (["gradcam", "guided-gradcam"] + (["scorecam"] if args.scorecam else [])
+                       + (["ablationcam"] if args.ablationcam else [])
                        + (["integrated-gradients"] if args.captum else []))
             ours = time_ours(path, args, methods)
             theirs = time_pytorch(name, model, x, args)
@@ -168,6 +176,8 @@ def main():
                  ("forward", "forward", "PyTorch forward")]
         if args.scorecam:
             pairs.append(("scorecam", "scorecam", "pytorch-grad-cam ScoreCAM (its best batch size)"))
+        if args.ablationcam:
+            pairs.append(("ablationcam", "ablationcam", "pytorch-grad-cam AblationCAM (batch 32)"))
         if args.captum:
             pairs.append(("integrated-gradients", "captum-ig", f"Captum IntegratedGradients ({IG_STEPS} steps)"))
         for mine, reference, label in pairs:

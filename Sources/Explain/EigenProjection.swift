@@ -9,14 +9,8 @@
 enum EigenProjection {
     static func map(_ a: LayerActivations) -> RawMaps {
         let n = a.plane, c = a.channels
-        // m[i * c + k]: pixel i, channel k, centred.
-        var m = [Double](repeating: 0, count: n * c)
-        for k in 0..<c {
-            let channel = a.values[k * n ..< (k + 1) * n]
-            let mean = channel.reduce(0.0) { $0 + Double($1) } / Double(n)
-            for (i, v) in channel.enumerated() { m[i * c + k] = Double(v) - mean }
-        }
-        var projection: [Double]
+        let m = centred(a)
+        let projection: [Double]
         if c <= n {
             let v = topEigenvector(gram(m, rows: n, columns: c, transposed: true), size: c)
             projection = (0..<n).map { i in (0..<c).reduce(0.0) { $0 + m[i * c + $1] * v[$1] } }
@@ -26,10 +20,26 @@ enum EigenProjection {
             let lambda = rayleigh(gramRows, u, size: n)
             projection = u.map { $0 * lambda.squareRoot() }
         }
-        if let lo = projection.min(), let hi = projection.max(), abs(lo) > abs(hi) {
-            projection = projection.map { -$0 }
+        return signCorrected(projection, a)
+    }
+
+    /// The activations as `M [H·W, C]` (`m[i·C + k]`: pixel `i`, channel `k`), each channel
+    /// centred on its mean.
+    static func centred(_ a: LayerActivations) -> [Double] {
+        let n = a.plane, c = a.channels
+        var m = [Double](repeating: 0, count: n * c)
+        for k in 0..<c {
+            let channel = a.values[k * n ..< (k + 1) * n]
+            let mean = channel.reduce(0.0) { $0 + Double($1) } / Double(n)
+            for (i, v) in channel.enumerated() { m[i * c + k] = Double(v) - mean }
         }
-        return RawMaps(count: 1, height: a.height, width: a.width, values: projection.map { Float($0) })
+        return m
+    }
+
+    /// A projection `[H·W]` as one map, negated when `|min| > |max|` (Seg-Eigen-CAM, eq. 13).
+    static func signCorrected(_ projection: [Double], _ a: LayerActivations) -> RawMaps {
+        let flip = (projection.min() ?? 0).magnitude > (projection.max() ?? 0).magnitude
+        return RawMaps(count: 1, height: a.height, width: a.width, values: projection.map { Float(flip ? -$0 : $0) })
     }
 
     /// `MᵀM` (`columns x columns`) when `transposed`, else `MMᵀ` (`rows x rows`).
@@ -58,6 +68,20 @@ enum EigenProjection {
         return g
     }
 
+    /// The largest (most positive) eigenvalue of a symmetric `size x size` matrix and its unit
+    /// eigenvector: power iteration finds the eigenvalue of largest magnitude `λ`; when it is
+    /// negative, it runs again on `g + |λ|·I`, whose spectrum is shifted to `≥ 0` with the top
+    /// eigenvalue's eigenvector on top.
+    static func topEigenpair(_ g: [Double], size: Int) -> (vector: [Double], value: Double) {
+        let v = topEigenvector(g, size: size)
+        let lambda = rayleighQuotient(g, v, size: size)
+        guard lambda < 0 else { return (v, lambda) }
+        var shifted = g
+        for i in 0..<size { shifted[i * size + i] -= lambda }
+        let u = topEigenvector(shifted, size: size)
+        return (u, rayleighQuotient(g, u, size: size))
+    }
+
     /// The unit eigenvector of the largest eigenvalue of a symmetric positive
     /// semi-definite matrix, by power iteration from a fixed start.
     private static func topEigenvector(_ g: [Double], size: Int) -> [Double] {
@@ -79,13 +103,18 @@ enum EigenProjection {
     }
 
     private static func rayleigh(_ g: [Double], _ v: [Double], size: Int) -> Double {
+        max(rayleighQuotient(g, v, size: size), 0)
+    }
+
+    /// `vᵀ·g·v` for a unit `v`.
+    private static func rayleighQuotient(_ g: [Double], _ v: [Double], size: Int) -> Double {
         var total = 0.0
         for i in 0..<size {
             var s = 0.0
             for j in 0..<size { s += g[i * size + j] * v[j] }
             total += v[i] * s
         }
-        return max(total, 0)
+        return total
     }
 
     @discardableResult

@@ -16,6 +16,8 @@ public final class Explainer {
     private let clock = ContinuousClock()
     /// Time spent in the passes methods run themselves (`timedPass`), counted as forward time.
     private var methodPassTime = Duration.zero
+    /// `forwardCount` right after the explained forward pass (`Explainer+TargetGradients.swift`).
+    var explainedPass = -1
 
     public init(model: ExplainableModel, threads: Int = 1) {
         self.model = model
@@ -85,7 +87,7 @@ public final class Explainer {
         let camHead = needs.classHead ? try ClassActivationHead(model: model, layers: usedLayers) : nil
 
         // Plans first: the forward pass keeps exactly what their VJPs read.
-        var layerTargets: Set<ValueID> = needs.layerGradients ? layerValues : []
+        var layerTargets: Set<ValueID> = needs.layerGradients || needs.targetGradients ? layerValues : []
         if let camHead { layerTargets.insert(camHead.pooled) }
         let layerPlan = layerTargets.isEmpty ? nil : try BackwardPlan(graph: model.graph, from: model.logits, to: layerTargets)
         let biasLayers = needs.biasGradients ? try BiasLayer.all(in: model) : []
@@ -100,6 +102,7 @@ public final class Explainer {
             [model.input: input], keep: needs.layerActivations ? layerValues : [],
             preparing: ([layerPlan] + inputPlans).compactMap { $0 })
         let logits = try results.tensor(model.logits).floats
+        explainedPass = executor.forwardCount
         // Channels-last layers are read as [1, C, H, W]: the methods see one layout.
         let activations = needs.layerActivations
             ? try usedLayers.map { try LayerActivations($0.layout.nchw(results.tensor($0.value)), layer: $0.name) } : []

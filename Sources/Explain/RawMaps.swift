@@ -16,6 +16,12 @@ public struct RawMaps: Sendable, Equatable {
         self.values = values
     }
 
+    /// `count` copies of this single map: a class-agnostic map for each of `count` classes.
+    public func repeated(_ count: Int) -> RawMaps {
+        precondition(self.count == 1)
+        return RawMaps(count: count, height: height, width: width, values: Array(Array(repeating: values, count: count).joined()))
+    }
+
     /// Plane `k`.
     public func plane(_ k: Int) -> ArraySlice<Float> {
         values[k * height * width ..< (k + 1) * height * width]

@@ -27,6 +27,8 @@ public final class Executor {
     /// and those left from the previous run, which are dropped if this run does not need them.
     private var pool: [Int: [Tensor]] = [:]
     private var previousPool: [Int: [Tensor]] = [:]
+    /// The inner value `forward(from:_:)` is running from: the caller's tensor, never recycled.
+    private var fed: ValueID?
     /// Each value's element count in the last run, to pick a recycled buffer of that size.
     private var lastCount: [Int]
     /// For each value, the last node index that reads it (-1: never read).
@@ -77,11 +79,8 @@ public final class Executor {
     public func forward(
         _ feeds: [ValueID: Tensor], keep: Set<ValueID> = [], preparing plans: [BackwardPlan] = []
     ) throws -> PassResult {
-        recycleAll()
-        previousPool.merge(pool) { $0 + $1 }
-        pool = [:]
+        beginPass()
         defer { previousPool = [:] }
-        forwardCount += 1
         for input in graph.inputs {
             guard let tensor = feeds[input] else {
                 throw EngineError.graph("no tensor fed for graph input '\(graph.name(of: input))'")
@@ -90,8 +89,18 @@ public final class Executor {
             shapes[input.index] = tensor.shape
         }
         let pinned = plans.reduce(keep.union(graph.outputs)) { $0.union($1.retained) }
+        try run(pinned: pinned)
+        return try result(keep)
+    }
+
+    /// Runs the nodes forward in order, skipping those `runs` leaves out (nil: all of them).
+    private func run(pinned: Set<ValueID>, runs: [Bool]? = nil) throws {
         var index = 0
         while index < graph.nodes.count {
+            if let runs, !runs[index] {
+                index += 1
+                continue
+            }
             try cancellation?.check()
             let node = graph.nodes[index]
             let inputs = try node.inputs.map { id -> Tensor? in
@@ -129,11 +138,57 @@ public final class Executor {
             record(outputs, of: written, at: index, pinned: pinned)
             index += 1
         }
+    }
+
+    /// Throws `EngineError.graph` unless a forward pass can begin at `start`: every graph output
+    /// depends on it, and no node after it reads a value computed before it and not from it
+    /// (a skip connection around it).
+    public func checkStart(_ start: ValueID) throws {
+        _ = try nodes(from: start)
+    }
+
+    /// Which nodes depend on `start` (by node index), after `checkStart`'s checks.
+    private func nodes(from start: ValueID) throws -> [Bool] {
+        var runs = [Bool](repeating: false, count: graph.nodes.count)
+        var reached: Set<ValueID> = [start]
+        for (index, node) in graph.nodes.enumerated() where node.inputs.contains(where: { $0.map(reached.contains) ?? false }) {
+            for case let input? in node.inputs where !reached.contains(input) && graph.constants[input] == nil {
+                throw EngineError.graph("node '\(node.name)' reads '\(graph.name(of: input))', computed before '\(graph.name(of: start))' and not from it: a pass cannot start at '\(graph.name(of: start))'")
+            }
+            runs[index] = true
+            reached.formUnion(node.outputs)
+        }
+        for output in graph.outputs where !reached.contains(output) {
+            throw EngineError.graph("the output '\(graph.name(of: output))' does not depend on '\(graph.name(of: start))'")
+        }
+        return runs
+    }
+
+    /// The graph outputs and the `keep` values of the pass just run.
+    private func result(_ keep: Set<ValueID>) throws -> PassResult {
         var result: [ValueID: Tensor] = [:]
         for id in keep.union(graph.outputs) {
             result[id] = try value(id)
         }
         return PassResult(result, graph: graph, pass: "forward pass")
+    }
+
+    /// Runs the graph forward from an inner value: `tensor` is taken as `start`'s value and
+    /// only the nodes that depend on it run (AblationCAM feeds a layer's ablated activations).
+    /// Its batch may differ from the pass that computed `start` (`[B] + shape.dropFirst()`).
+    ///
+    /// - Throws: `EngineError.graph` when the pass cannot begin at `start` (`checkStart`).
+    @discardableResult
+    public func forward(from start: ValueID, _ tensor: Tensor) throws -> PassResult {
+        let runs = try nodes(from: start)
+        beginPass()
+        defer { previousPool = [:] }
+        values[start.index] = tensor
+        shapes[start.index] = tensor.shape
+        fed = start
+        defer { fed = nil }
+        try run(pinned: Set(graph.outputs), runs: runs)
+        return try result([])
     }
 
     /// Runs a backward pass over the values of the last forward pass, which must have
@@ -267,10 +322,18 @@ public final class Executor {
     private func recycle(_ id: ValueID) {
         guard let tensor = values[id.index] else { return }
         values[id.index] = nil
-        // Feeds belong to the caller; constants to the graph.
-        if tensor.elementType == .float32, tensor.count > 0, graph.constants[id] == nil, !graph.inputs.contains(id) {
+        // Feeds (graph inputs, `forward(from:_:)`'s start) belong to the caller; constants to the graph.
+        if tensor.elementType == .float32, tensor.count > 0, graph.constants[id] == nil, !graph.inputs.contains(id), id != fed {
             pool[tensor.count, default: []].append(tensor)
         }
+    }
+
+    /// Frees the last pass's values into the pool a new forward pass draws from.
+    private func beginPass() {
+        recycleAll()
+        previousPool.merge(pool) { $0 + $1 }
+        pool = [:]
+        forwardCount += 1
     }
 
     private func recycleAll() {

@@ -15,9 +15,11 @@ struct ReferenceRecord: Decodable, CustomTestStringConvertible {
     let layerTensor: String?
     let `class`: Int?
     let files: [String: String]
+    /// FinerCAM: the comparison classes the library chose.
+    var comparisons: [Int]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case `case`, model, input, kind, method, layer, `class`, files
+        case `case`, model, input, kind, method, layer, `class`, files, comparisons
         case layerTensor = "layer_tensor"
     }
 

@@ -8,12 +8,7 @@ struct EigenCAM: ExplanationMethod {
     var smoothing: Smoothing { .augmentation }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
-        let count = evidence.classes.count
-        return evidence.explanations(try evidence.layerMaps { layer in
-            let projection = EigenProjection.map(layer.activations)
-            return RawMaps(count: count, height: projection.height, width: projection.width,
-                           values: Array(Array(repeating: projection.values, count: count).joined()))
-        })
+        evidence.explanations(try evidence.layerMaps { EigenProjection.map($0.activations).repeated(evidence.classes.count) })
     }
 }
 

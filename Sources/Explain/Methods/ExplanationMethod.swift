@@ -47,15 +47,19 @@ public struct MethodNeeds: Sendable, Equatable {
     /// `∂S_k/∂z` at the output `z` of every layer with a per-channel bias (`BiasLayer`), from
     /// the `.standard` input-gradient pass, which it implies: `Evidence.biasGradients`.
     public var biasGradients = false
+    /// Gradients to the layers of targets the method makes of the logits (FinerCAM's):
+    /// `Evidence.layerGradients(seeds:)`, a backward pass from the explained forward pass.
+    public var targetGradients = false
 
     public init(layerActivations: Bool = false, layerGradients: Bool = false, inputGradients: Set<RectifierRule> = [],
-                classHead: Bool = false, scores: Bool = false, biasGradients: Bool = false) {
+                classHead: Bool = false, scores: Bool = false, biasGradients: Bool = false, targetGradients: Bool = false) {
         self.layerActivations = layerActivations
         self.layerGradients = layerGradients
         self.inputGradients = biasGradients ? inputGradients.union([.standard]) : inputGradients
         self.classHead = classHead
         self.scores = scores
         self.biasGradients = biasGradients
+        self.targetGradients = targetGradients
     }
 
     /// Whether the result depends on the explained layer.
@@ -64,7 +68,7 @@ public struct MethodNeeds: Sendable, Equatable {
     /// Whether images can share one batched forward and backward pass: the method reads only
     /// the layers' activations and the gradients to them (see `Explainer+Batch.swift`).
     public var isBatchable: Bool {
-        layerActivations && inputGradients.isEmpty && !classHead && !scores && !biasGradients
+        layerActivations && inputGradients.isEmpty && !classHead && !scores && !biasGradients && !targetGradients
     }
 
     /// What either asks for.
@@ -73,6 +77,7 @@ public struct MethodNeeds: Sendable, Equatable {
                     layerGradients: layerGradients || other.layerGradients,
                     inputGradients: inputGradients.union(other.inputGradients),
                     classHead: classHead || other.classHead, scores: scores || other.scores,
-                    biasGradients: biasGradients || other.biasGradients)
+                    biasGradients: biasGradients || other.biasGradients,
+                    targetGradients: targetGradients || other.targetGradients)
     }
 }

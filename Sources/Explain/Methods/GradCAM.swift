@@ -12,12 +12,15 @@ struct GradCAM: ExplanationMethod {
 
     /// The Grad-CAM class maps (guided Grad-CAM reuses them).
     static func maps(_ evidence: Evidence) throws -> [Heatmap] {
-        try evidence.camMaps { layer in
-            .channels(try layer.channelWeights { g, _, plane, _ in
-                var total = 0.0
-                for i in 0..<plane { total += Double(g[i]) }
-                return total / Double(plane)
-            })
+        try evidence.camMaps { layer in .channels(try weights(layer)) }
+    }
+
+    /// The channel weights `α [K, C]` of a layer's gradients (FinerCAM reuses them).
+    static func weights(_ layer: LayerEvidence) throws -> [Float] {
+        try layer.channelWeights { g, _, plane, _ in
+            var total = 0.0
+            for i in 0..<plane { total += Double(g[i]) }
+            return total / Double(plane)
         }
     }
 }

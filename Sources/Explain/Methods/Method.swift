@@ -33,6 +33,10 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .vargrad,
         .fullgrad,
         .dff,
+        .ablationcam,
+        .kpcacam,
+        .finercam,
+        .shapleycam,
     ]
 
     /// The registered method called `name`.
