@@ -3,23 +3,63 @@ import Testing
 import Tensor
 @testable import Explain
 
-/// Our torch-cam methods against torch-cam 0.5.0 (`tools/fixtures/make_torchcam_fixtures.py`)
-/// on the fixture models, at the layer's resolution: Pearson r >= 0.999 and the normalized maps
-/// within 2e-3 of the library's everywhere.
+/// Our torch-cam methods against torch-cam 0.5.0 on the fixture models, at the layer's
+/// resolution: Pearson r >= 0.999 and the normalized maps within 2e-3 of the library's
+/// everywhere. The deterministic ones from `tools/fixtures/make_torchcam_fixtures.py`; the
+/// noisy ones from `make_torchcam_noisy_fixtures.py`, torch-cam fed our seeded noise, with
+/// the parameters of each record.
 @Suite struct TorchCAMAgreementTests {
-    static let records: [ReferenceRecord] = {
-        let data = try! Data(contentsOf: References.folder.appendingPathComponent("torchcam_cases.json"))
-        return try! JSONDecoder().decode(References.Index.self, from: data).records
-    }()
+    static let records: [ReferenceRecord] = load("torchcam_cases.json")
+    static let noisyRecords: [NoisyRecord] = load("torchcam_noisy_cases.json")
 
-    static let methods: [String: Method] = ["ISCAM": .iscam]
+    struct Index<Record: Decodable>: Decodable { let records: [Record] }
+
+    static func load<Record: Decodable>(_ file: String) -> [Record] {
+        let data = try! Data(contentsOf: References.folder.appendingPathComponent(file))
+        return try! JSONDecoder().decode(Index<Record>.self, from: data).records
+    }
+
+    /// A reference record with the parameters our request gives.
+    struct NoisyRecord: Decodable, CustomTestStringConvertible {
+        let reference: ReferenceRecord
+        let parameters: CaptumRecord.Parameters
+
+        enum CodingKeys: String, CodingKey { case parameters }
+
+        init(from decoder: any Decoder) throws {
+            reference = try ReferenceRecord(from: decoder)
+            parameters = try decoder.container(keyedBy: CodingKeys.self).decode(CaptumRecord.Parameters.self, forKey: .parameters)
+        }
+
+        var testDescription: String { "\(reference.testDescription) \(parameters)" }
+
+        var methodParameters: MethodParameters {
+            var p = MethodParameters()
+            p.samples = parameters.samples
+            p.noiseLevel = parameters.noise_level
+            p.seed = parameters.seed
+            return p
+        }
+    }
+
+    static let methods: [String: Method] = ["ISCAM": .iscam, "SSCAM": .sscam]
 
     @Test(arguments: records)
     func classMapsAgree(_ record: ReferenceRecord) throws {
+        try Self.check(record, parameters: MethodParameters())
+    }
+
+    @Test(arguments: noisyRecords)
+    func noisyClassMapsAgree(_ record: NoisyRecord) throws {
+        try Self.check(record.reference, parameters: record.methodParameters)
+    }
+
+    static func check(_ record: ReferenceRecord, parameters: MethodParameters) throws {
         let (model, input) = try References.model(record)
         let method = try #require(Self.methods[record.method ?? ""])
         let layer = try model.layer(named: record.layerTensor!)
-        let result = try Explainer(model: model).explain(input, method: method, classes: [record.class!], layers: [layer])
+        let result = try Explainer(model: model).explain(input, method: method, classes: [record.class!], layers: [layer],
+                                                         parameters: parameters)
         let ours = result.classes[0].heatmap.values
         let expected = try record.tensor("normalized").floats
         #expect(ours.count == expected.count)
@@ -35,5 +75,15 @@ import Tensor
         #expect(Method.iscam.implementation.parameters(parameters) == ["samples": .int(10)])
         parameters.samples = 3
         #expect(Method.iscam.implementation.parameters(parameters) == ["samples": .int(3)])
+    }
+
+    /// SS-CAM reports its samples, noise level and seed, the defaults being torch-cam's.
+    @Test func sscamReportsItsParameters() {
+        var parameters = MethodParameters()
+        #expect(Method.sscam.implementation.parameters(parameters) == ["samples": .int(35), "noise_level": .number(2), "seed": .int(0)])
+        parameters.samples = 3
+        parameters.noiseLevel = 0.5
+        parameters.seed = 9
+        #expect(Method.sscam.implementation.parameters(parameters) == ["samples": .int(3), "noise_level": .number(0.5), "seed": .int(9)])
     }
 }

@@ -31,6 +31,7 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .occlusion,
         .smoothgrad,
         .vargrad,
+        .sscam,
     ]
 
     /// The registered method called `name`.
