@@ -42,7 +42,7 @@ import Tensor
         }
     }
 
-    static let methods: [String: Method] = ["ISCAM": .iscam, "SSCAM": .sscam]
+    static let methods: [String: Method] = ["ISCAM": .iscam, "SSCAM": .sscam, "SmoothGradCAMpp": .smoothgradcamPlusPlus]
 
     @Test(arguments: records)
     func classMapsAgree(_ record: ReferenceRecord) throws {
@@ -85,5 +85,42 @@ import Tensor
         parameters.noiseLevel = 0.5
         parameters.seed = 9
         #expect(Method.sscam.implementation.parameters(parameters) == ["samples": .int(3), "noise_level": .number(0.5), "seed": .int(9)])
+    }
+
+    /// Smooth Grad-CAM++ reports its samples, noise level and seed, the defaults being torch-cam's.
+    @Test func smoothGradCAMPlusPlusReportsItsParameters() {
+        var parameters = MethodParameters()
+        #expect(Method.smoothgradcamPlusPlus.implementation.parameters(parameters)
+                    == ["samples": .int(4), "noise_level": .number(0.30000001192092896), "seed": .int(0)])
+        parameters.samples = 7
+        parameters.seed = 5
+        #expect(Method.smoothgradcamPlusPlus.implementation.parameters(parameters)
+                    == ["samples": .int(7), "noise_level": .number(0.30000001192092896), "seed": .int(5)])
+    }
+
+    /// Two classes in one request share the noisy passes and equal each class explained alone
+    /// by an explainer that never batches; the seed decides the noise.
+    @Test(arguments: [Method.sscam, .smoothgradcamPlusPlus])
+    func noisyMethodsShareTheirPassesAcrossClasses(_ method: Method) throws {
+        let record = try #require(Self.records.first { $0.case == "alexnet_small" })
+        let (model, input) = try References.model(record)
+        let layer = try model.layer(named: record.layerTensor!)
+        var p = MethodParameters()
+        p.samples = 3
+        p.seed = 4
+        let maps = { (explainer: Explainer, classes: [Int], p: MethodParameters) in
+            try explainer.explain(input, method: method, classes: classes, layers: [layer], parameters: p).classes.map(\.heatmap.values)
+        }
+        let together = try maps(Explainer(model: model), [record.class!, 3], p)
+        let single = Explainer(model: model)
+        single.scoreBatchSize = 1
+        for (k, cls) in [record.class!, 3].enumerated() {
+            let alone = try maps(single, [cls], p)[0]
+            let worst = zip(together[k], alone).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-4, "class \(cls): max |difference| \(worst)")
+        }
+        p.seed = 5
+        let other = try maps(Explainer(model: model), [record.class!], p)[0]
+        #expect(zip(together[0], other).map { abs($0 - $1) }.max()! > 1e-3)
     }
 }

@@ -32,6 +32,7 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .smoothgrad,
         .vargrad,
         .sscam,
+        .smoothgradcamPlusPlus,
     ]
 
     /// The registered method called `name`.

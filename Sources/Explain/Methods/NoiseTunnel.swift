@@ -33,17 +33,11 @@ struct NoiseTunnel: ExplanationMethod {
     }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
-        let parameters = evidence.parameters
-        let samples = parameters.samples ?? Self.defaultSamples
-        let sigma = parameters.noiseLevel ?? Self.defaultNoiseLevel
-        var generator = WeightGenerator(seed: parameters.seedOrDefault)
-        let x = evidence.input.floats
+        var copies = NoisyCopies(evidence, defaultSamples: Self.defaultSamples, defaultNoiseLevel: Self.defaultNoiseLevel)
+        let samples = copies.samples, x = evidence.input.floats
         let zeros = [Double](repeating: 0, count: x.count)
         var sums = [[Double]](repeating: zeros, count: evidence.classes.count), squares = sums
-        try evidence.forEachInputGradient(count: samples, row: { _, row in
-            let start = row.startIndex
-            for j in x.indices { row[start + j] = x[j] + sigma * generator.normal() }
-        }) { k, _, gradient in
+        try evidence.forEachInputGradient(count: samples, row: { _, row in copies.write(into: &row) }) { k, _, gradient in
             let start = gradient.startIndex
             for j in x.indices {
                 let saliency = Double(abs(gradient[start + j]))
