@@ -25,7 +25,7 @@ public enum ExplainError: Error, Equatable, CustomStringConvertible {
         case let .classOutOfRange(index, count):
             "class \(index) is out of range; the model has classes 0...\(count - 1)"
         case let .noClassActivationHead(reason):
-            "method 'cam' needs a global-average-pool + linear head after the layer: \(reason)"
+            "this method needs a global-average-pool + linear head after the layer: \(reason)"
         case let .notDilatable(reason):
             "cannot dilate this model: \(reason)"
         case let .invalidParameter(reason):

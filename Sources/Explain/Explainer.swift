@@ -49,11 +49,13 @@ public final class Explainer {
         return try executor.forward([model.input: input]).tensor(model.logits).floats
     }
 
-    /// Explains `input` (`model.inputShape`, preprocessed) for `classes` (nil: the top-1 class)
-    /// with `method` at `layers` (fused when several; ignored by methods without a layer).
-    public func explain(_ input: Tensor, method: Method, classes requested: [Int]?, layers: [Layer],
+    /// Explains `input` (`model.inputShape`, preprocessed) for `classes` (nil or empty: the
+    /// `topClasses` classes of largest logit, most likely first) with `method` at `layers` (fused
+    /// when several; ignored by methods without a layer).
+    public func explain(_ input: Tensor, method: Method, classes requested: [Int]?, topClasses: Int = 1, layers: [Layer],
                         parameters: MethodParameters = MethodParameters()) throws -> Explanation {
-        try explain(input, methods: [method], classes: requested, layers: layers, parameters: parameters)[0]
+        try explain(input, methods: [method], classes: requested, topClasses: topClasses, layers: layers,
+                    parameters: parameters)[0]
     }
 
     /// Explains `input` with each of `methods`, from one forward pass and one backward pass
@@ -61,15 +63,16 @@ public final class Explainer {
     /// method, in order. Each carries the shared passes' timings and its own map time.
     /// With `aug_smooth`, the methods that honour it average their maps over augmented inputs
     /// (`Explainer+AugmentationSmoothing.swift`).
-    public func explain(_ input: Tensor, methods: [Method], classes requested: [Int]?, layers: [Layer],
+    public func explain(_ input: Tensor, methods: [Method], classes requested: [Int]?, topClasses: Int = 1, layers: [Layer],
                         parameters: MethodParameters = MethodParameters()) throws -> [Explanation] {
-        let plain = try explainPasses(input, methods: methods, classes: requested, layers: layers, parameters: parameters)
+        let plain = try explainPasses(input, methods: methods, classes: requested, topClasses: topClasses, layers: layers,
+                                      parameters: parameters)
         guard parameters.augSmooth else { return plain }
         return try augmentationSmoothed(plain, input: input, methods: methods, layers: layers, parameters: parameters)
     }
 
     /// `explain` of one input, without augmentation smoothing.
-    func explainPasses(_ input: Tensor, methods: [Method], classes requested: [Int]?, layers: [Layer],
+    func explainPasses(_ input: Tensor, methods: [Method], classes requested: [Int]?, topClasses: Int = 1, layers: [Layer],
                        parameters: MethodParameters) throws -> [Explanation] {
         try checkInput(input)
         let needs = methods.reduce(MethodNeeds()) { $0.union($1.needs) }
@@ -85,8 +88,11 @@ public final class Explainer {
         var layerTargets: Set<ValueID> = needs.layerGradients ? layerValues : []
         if let camHead { layerTargets.insert(camHead.pooled) }
         let layerPlan = layerTargets.isEmpty ? nil : try BackwardPlan(graph: model.graph, from: model.logits, to: layerTargets)
-        let inputPlans = try needs.inputGradients.sorted { "\($0)" < "\($1)" }.map {
-            try BackwardPlan(graph: model.graph, from: model.logits, to: [model.input], rule: $0)
+        let biasLayers = needs.biasGradients ? try BiasLayer.all(in: model) : []
+        let inputPlans = try needs.inputGradients.sorted { "\($0)" < "\($1)" }.map { rule in
+            // The bias layers' gradients come from the standard pass on the way to the input.
+            try BackwardPlan(graph: model.graph, from: model.logits,
+                             to: Set([model.input]).union(rule == .standard ? biasLayers.map(\.layer.value) : []), rule: rule)
         }
 
         var start = clock.now
@@ -99,13 +105,16 @@ public final class Explainer {
             ? try usedLayers.map { try LayerActivations($0.layout.nchw(results.tensor($0.value)), layer: $0.name) } : []
         timings.forward = clock.now - start
 
-        let classes = try resolve(requested, logits: logits)
+        let classes = try resolve(requested, top: topClasses, logits: logits)
         let seed = oneHot(classes)
         start = clock.now
         let layerGradients = try layerPlan.map { try executor.backward($0, seed: seed) }
         var inputGradients: [RectifierRule: Tensor] = [:]
+        var biasGradients: [BiasGradient] = []
         for plan in inputPlans {
-            inputGradients[plan.rule] = try model.inputLayout.nchw(executor.backward(plan, seed: seed).tensor(model.input))
+            let gradients = try executor.backward(plan, seed: seed)
+            inputGradients[plan.rule] = try model.inputLayout.nchw(gradients.tensor(model.input))
+            if plan.rule == .standard { biasGradients = try biasLayers.map { try BiasGradient($0, gradients) } }
         }
         timings.backward = clock.now - start
 
@@ -119,7 +128,7 @@ public final class Explainer {
             inputGradients: inputGradients,
             classHeadWeights: try camHead.map { $0.weights(from: try layerGradients!.tensor($0.pooled)) },
             explainer: self,
-            parameters: parameters)
+            parameters: parameters, biasGradients: biasGradients)
         return try methods.map { method in
             methodPassTime = .zero
             let start = clock.now
@@ -143,9 +152,12 @@ public final class Explainer {
         }
     }
 
-    private func resolve(_ requested: [Int]?, logits: [Float]) throws -> [Int] {
+    /// `requested`, checked; nil or empty: the `top` classes of largest logit (at most all),
+    /// most likely first, ties by index.
+    private func resolve(_ requested: [Int]?, top: Int, logits: [Float]) throws -> [Int] {
         guard let requested, !requested.isEmpty else {
-            return [logits.indices.max { logits[$0] < logits[$1] } ?? 0]
+            guard top > 1 else { return [logits.indices.max { logits[$0] < logits[$1] } ?? 0] }
+            return Array(logits.indices.sorted { logits[$0] > logits[$1] || logits[$0] == logits[$1] && $0 < $1 }.prefix(top))
         }
         for cls in requested where !(0..<model.classCount).contains(cls) {
             throw ExplainError.classOutOfRange(cls, classCount: model.classCount)

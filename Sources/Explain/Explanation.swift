@@ -21,12 +21,23 @@ public struct ClassExplanation: Sendable {
     /// Maps at the input's resolution, per input channel: the method's own first (the
     /// document's map), then any it was made from (guided Grad-CAM's guided backpropagation).
     public let attributions: [Attribution]
+    /// The concepts a factorizing method found in the layer (`dff`), the same for every class;
+    /// nil for the other methods.
+    public var concepts: [Concept]?
 
-    public init(classIndex: Int, heatmap: Heatmap, attributions: [Attribution]) {
+    public init(classIndex: Int, heatmap: Heatmap, attributions: [Attribution], concepts: [Concept]? = nil) {
         self.classIndex = classIndex
         self.heatmap = heatmap
         self.attributions = attributions
+        self.concepts = concepts
     }
+}
+
+/// One concept of a factorization of a layer's activations: where it is (its map at the
+/// layer's resolution) and what the model's head makes of it (`logits`, one per class).
+public struct Concept: Sendable {
+    public let heatmap: Heatmap
+    public let logits: [Float]
 }
 
 /// A map at the model's input resolution with one plane per input channel, `[C, H, W]`

@@ -7,8 +7,11 @@ public struct ExplainOptions: Sendable {
     public var method: Method = .gradcam
     /// The method's parameters (nil fields: its defaults).
     public var parameters = MethodParameters()
-    /// Class indices or labels; empty means the top-1 class.
+    /// Class indices or labels; empty means the `topClasses` most likely classes.
     public var classes: [String] = []
+    /// With no `classes`, how many of the most likely classes are explained, most likely first
+    /// (from the explanation's own forward pass), in `classCountRange`.
+    public var topClasses = 1
     /// Layer names (tensor, node or alias); several are fused; empty means the model's default.
     public var layers: [String] = []
     /// Explain the dilated equivalent of the network (pooling before the layer removed).
@@ -31,6 +34,8 @@ public struct ExplainOptions: Sendable {
     public static let defaultMaxSide = 4096
     /// Accepted `maxSide` values, within what the PNG writer takes (`Image.maxPNGSide`).
     public static let maxSideRange = 1...16384
+    /// Classes one explanation may explain (each is one more backward pass's seed).
+    public static let classCountRange = 1...64
     /// Accepted `top` values (predictions listed), for explanations and predictions alike.
     public static let topRange = 1...1000
 
@@ -61,7 +66,12 @@ public struct ExplainOptions: Sendable {
             throw .invalidRequest("alpha must be between 0 and 1, got \(alpha)")
         }
         try Self.validate(top: top)
-        guard classes.count <= 64 else { throw .invalidRequest("at most 64 classes per request, got \(classes.count)") }
+        guard Self.classCountRange.contains(classes.count) || classes.isEmpty else {
+            throw .invalidRequest("at most \(Self.classCountRange.upperBound) classes per request, got \(classes.count)")
+        }
+        guard Self.classCountRange.contains(topClasses) else {
+            throw .invalidRequest("the top classes explained must be between \(Self.classCountRange.lowerBound) and \(Self.classCountRange.upperBound), got \(topClasses)")
+        }
         guard layers.count <= 16 else { throw .invalidRequest("at most 16 layers per request, got \(layers.count)") }
         guard Self.maxSideRange.contains(maxSide) else {
             throw .invalidRequest("max_side must be between \(Self.maxSideRange.lowerBound) and \(Self.maxSideRange.upperBound), got \(maxSide)")

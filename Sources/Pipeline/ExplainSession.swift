@@ -67,7 +67,7 @@ public final class ExplainSession {
         let explainer = explainer(for: explainable, id: ObjectIdentifier(model), kept: !options.dilate)
         let explanation = try explainer
             .explain(request.input, method: options.method, classes: request.classes.isEmpty ? nil : request.classes,
-                     layers: request.layers, parameters: options.parameters)
+                     topClasses: options.topClasses, layers: request.layers, parameters: options.parameters)
         try addMetrics(to: &request, explanation, explainer: explainer, options: options)
         return try output(request, explanation, model: model, options: options, render: render)
     }
@@ -131,7 +131,8 @@ public final class ExplainSession {
                                          map: map, peak: located?.peak, box: located?.box, zero: item.heatmap.isZero,
                                          metrics: request.metrics?[k]))
             guard render else { continue }
-            let overlay = options.method.usesLayer
+            // A class map (a layer method's, or FullGrad's at the input's resolution) is overlaid.
+            let overlay = options.method.usesLayer || !options.method.attributesInput
                 ? try Rendering.overlay(item.heatmap, on: image, region: drawnRegion, colormap: options.colormap, alpha: options.alpha)
                 : nil
             pictures.append(ClassPictures(overlay: overlay, attributions: item.attributions.map {
@@ -146,7 +147,12 @@ public final class ExplainSession {
             model: model.name, layer: layerName, method: options.method.name,
             image: ImageSize(width: original.width, height: original.height), region: region,
             predictions: Self.predictions(explanation.logits, scores: scores, labels: model.labels, top: options.top),
-            explanations: entries, parameters: explanation.parameters.isEmpty ? nil : explanation.parameters)
+            explanations: entries, parameters: explanation.parameters.isEmpty ? nil : explanation.parameters,
+            concepts: explanation.classes.first?.concepts?.map { concept in
+                ConceptEntry(map: MapData(channels: nil, width: concept.heatmap.width, height: concept.heatmap.height, data: concept.heatmap.values),
+                             topClasses: Self.predictions(concept.logits, scores: model.scores.scores(concept.logits), labels: model.labels,
+                                                          top: ConceptEntry.topClassCount))
+            })
         return Output(document: document, image: image, pictures: pictures, timings: timings)
     }
 

@@ -16,6 +16,7 @@ import Models
 /// `"channels": 3` and CHW data at the model's input size (raw gradients). `peak` and
 /// `box` are in the input image's pixels; both are null when `zero` is true. `region` is the
 /// part of the image the model saw (all of it, or the centre crop), where the map lies.
+/// `dff` adds `"concepts": [{"map": {…}, "top_classes": [{"class": …, …}]}]`.
 public struct ExplanationDocument: Codable, Sendable, Equatable {
     public var model: String
     /// The explained layer's tensor name; fused layers are joined by commas.
@@ -27,6 +28,22 @@ public struct ExplanationDocument: Codable, Sendable, Equatable {
     public var explanations: [ClassMapEntry]
     /// The method's parameter values, its defaults filled in; absent for methods without any.
     public var parameters: [String: ParameterValue]?
+    /// The concepts a factorizing method (`dff`) found in the layer; absent for the others.
+    public var concepts: [ConceptEntry]? = nil
+}
+
+/// One concept of `dff`: its map at the layer's resolution (in 0...1, like a class map) and
+/// the classes the model's head scores highest for it (`score` as in `predictions`).
+public struct ConceptEntry: Codable, Sendable, Equatable {
+    public var map: MapData
+    public var topClasses: [Prediction]
+
+    /// Classes listed per concept (pytorch-grad-cam's `run_dff_on_image` `top_k`).
+    public static let topClassCount = 2
+
+    enum CodingKeys: String, CodingKey {
+        case map, topClasses = "top_classes"
+    }
 }
 
 /// `gradcam predict --format json` and `POST /predict`.

@@ -42,6 +42,10 @@ struct BatchCommand: ParsableCommand {
 
     @OptionGroup(title: "Method parameters") var methodParameters: MethodParameterOptions
 
+    /// Every image's document carries its maps' metrics (the images then run one by one: a
+    /// metric's passes are per image). Not the pointing game: one `--box` cannot be every image's object.
+    @OptionGroup(title: "Faithfulness metrics") var metricOptions: MetricOptions
+
     @Option(help: ArgumentHelp("The layer: a tensor name, node name or alias (see `gradcam layers`); a,b,c fuses several.", valueName: "layer"))
     var layer: String?
 
@@ -81,7 +85,12 @@ struct BatchCommand: ParsableCommand {
         }
         if let topK {
             guard classes.isEmpty else { throw ValidationError("give --class or --top-k, not both") }
-            guard (1...64).contains(topK) else { throw ValidationError("--top-k must be between 1 and 64") }
+            let range = ExplainOptions.classCountRange
+            guard range.contains(topK) else { throw ValidationError("--top-k must be between \(range.lowerBound) and \(range.upperBound)") }
+        }
+        let metrics = try ExplainOptions.metrics(named: commaSeparated(metricOptions.metrics))
+        guard !metrics.contains(.pointingGame) && metricOptions.box == nil else {
+            throw ValidationError("pointing-game needs each image's object box, which gradcam batch does not take: use gradcam explain --box; batch computes the other metrics")
         }
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256") }
         guard (1...BatchCommand.batchSizeLimit).contains(batchSize) else {
@@ -105,6 +114,8 @@ struct BatchCommand: ParsableCommand {
         options.colormap = Colormap(name: colormap)!
         options.alpha = alpha
         options.top = max(ExplainOptions().top, topK ?? 0)
+        options.topClasses = topK ?? 1
+        try metricOptions.apply(to: &options)
         // Named classes are resolved once: a wrong name is the command's mistake, not an image's.
         options.classes = try ClassSelector.resolve(commaSeparated(classes), labels: loaded.labels, model: loaded.name).map(String.init)
         try options.validate()
@@ -113,7 +124,7 @@ struct BatchCommand: ParsableCommand {
         let journal = try BatchJournal(directory: output, resume: resume)
         let jobs = min(self.jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(1, items.count))
         let runner = BatchRunner(
-            items: items, model: loaded, options: options, topK: topK, journal: journal, exports: exports,
+            items: items, model: loaded, options: options, journal: journal, exports: exports,
             jobs: jobs, batchSize: batchSize, threadsPerJob: max(1, model.threads / jobs), maxFileBytes: Int(maxFileMB * 1_000_000))
         let progress = BatchProgress(total: items.count, terminal: isatty(STDERR_FILENO) != 0)
         runner.start()

@@ -29,7 +29,6 @@ final class BatchRunner: @unchecked Sendable {
     private let items: [BatchInput.Item]
     private let model: LoadedModel
     private let options: ExplainOptions
-    private let topK: Int?
     private let journal: BatchJournal
     private let exports: [any BatchExport]
     private let jobs: Int
@@ -46,12 +45,11 @@ final class BatchRunner: @unchecked Sendable {
     private let clock = ContinuousClock()
     private var started: ContinuousClock.Instant
 
-    init(items: [BatchInput.Item], model: LoadedModel, options: ExplainOptions, topK: Int?, journal: BatchJournal,
+    init(items: [BatchInput.Item], model: LoadedModel, options: ExplainOptions, journal: BatchJournal,
          exports: [any BatchExport], jobs: Int, batchSize: Int, threadsPerJob: Int, maxFileBytes: Int) {
         self.items = items
         self.model = model
         self.options = options
-        self.topK = topK
         self.journal = journal
         self.exports = exports
         self.jobs = jobs
@@ -185,23 +183,14 @@ final class BatchRunner: @unchecked Sendable {
 
     /// Each image's explanation: all in one batched pass when the options allow it (the top-1
     /// class, or one class, with a method that reads a layer's activations and gradients), else
-    /// one at a time; with `--top-k` above 1, each image's top classes predicted first.
+    /// one at a time. With `--top-k K` (`options.topClasses`), the K classes the explanation's own
+    /// forward pass ranks first.
     private func explain(_ images: [Pending], _ session: ExplainSession) -> [Result<ExplainSession.Output, any Error>] {
-        // The top-1 class is what the explanation picks from its own forward pass.
-        var options = options
-        if topK == 1 { options.classes = [] }
         if images.count > 1, ExplainSession.batchKey(model: model, options: options) != nil {
             return session.explain(batch: images.map { .init(bytes: $0.bytes, options: options, render: render) }, model: model)
         }
         return images.map { image in
-            Result {
-                var options = options
-                if let topK, topK > 1 {
-                    let (prediction, _) = try session.predict(image.bytes, model: model, top: topK)
-                    options.classes = prediction.predictions.map { String($0.classIndex) }
-                }
-                return try session.explain(image.bytes, model: model, options: options, render: render)
-            }
+            Result { try session.explain(image.bytes, model: model, options: options, render: render) }
         }
     }
 

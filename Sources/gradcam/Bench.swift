@@ -52,7 +52,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Compute threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(help: "Also time every node of the graph: per operator kind (a convolution's path and fused activation included), forward and backward, and the costliest nodes.")
+    @Flag(help: "Also time every node of the graph: per operator kind (a convolution's path and fused activation included), forward and backward, and the costliest nodes (with --batch, per image of each batch).")
     var profile = false
 
     @Option(help: "text or json.")

@@ -57,18 +57,7 @@ struct ExplainCommand: ParsableCommand {
         valueName: "pixels"))
     var maxSide = ExplainOptions.defaultMaxSide
 
-    @Option(help: ArgumentHelp(
-        "Faithfulness metrics of each map, in the JSON document: \(FaithfulnessMetric.allNames.joined(separator: ", ")); repeat or separate with commas.",
-        valueName: "metric"))
-    var metrics: [String] = []
-
-    @Option(name: .customLong("metrics-seed"), help: ArgumentHelp(
-        "The seed of the metrics' noise (ROAD's imputation), \(SanityOptions.seedRange.lowerBound)...\(SanityOptions.seedRange.upperBound).",
-        valueName: "seed"))
-    var metricsSeed: UInt64 = 0
-
-    @Option(help: ArgumentHelp("The object's box for pointing-game, in image pixels: x0,y0,x1,y1.", valueName: "x0,y0,x1,y1"))
-    var box: String?
+    @OptionGroup(title: "Faithfulness metrics") var metricOptions: MetricOptions
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case png, json }
 
@@ -78,12 +67,6 @@ struct ExplainCommand: ParsableCommand {
         }
         guard Colormap(name: colormap) != nil else {
             throw ValidationError("unknown colormap '\(colormap)'; colormaps: \(Colormap.allNames.joined(separator: ", "))")
-        }
-        do {
-            _ = try ExplainOptions.metrics(named: commaSeparated(metrics))
-            _ = try box.map(ObjectBox.init(parsing:))
-        } catch {
-            throw ValidationError("\(error)")
         }
     }
 
@@ -99,9 +82,7 @@ struct ExplainCommand: ParsableCommand {
         options.top = top
         options.dilate = dilate
         options.maxSide = maxSide
-        options.metrics = try ExplainOptions.metrics(named: commaSeparated(metrics))
-        options.metricsSeed = metricsSeed
-        options.box = try box.map(ObjectBox.init(parsing:))
+        try metricOptions.apply(to: &options)
         let session = ExplainSession(threads: model.threads)
         let result = try session.explain(try readInput(input), model: loaded, options: options, render: format == .png)
         switch format {

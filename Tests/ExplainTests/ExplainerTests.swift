@@ -59,6 +59,20 @@ import Tensor
         #expect(result.classes.map(\.classIndex) == [762])
     }
 
+    /// `topClasses`: the classes of largest logit, most likely first, from the explanation's
+    /// own forward pass (no separate prediction), each map as when that class is asked for.
+    @Test func theTopClassesComeFromTheExplanationsOwnForwardPass() throws {
+        let (model, input) = try vgg()
+        let explainer = Explainer(model: model)
+        let top = try explainer.explain(input, method: .gradcam, classes: nil, topClasses: 3, layers: [model.defaultLayer])
+        #expect(explainer.forwardCount == 1)
+        let logits = top.logits
+        let expected = Array(logits.indices.sorted { logits[$0] > logits[$1] }.prefix(3))
+        #expect(top.classes.map(\.classIndex) == expected)
+        let asked = try Explainer(model: model).explain(input, method: .gradcam, classes: expected, layers: [model.defaultLayer])
+        for (a, b) in zip(top.classes, asked.classes) { #expect(a.heatmap == b.heatmap) }
+    }
+
     @Test(arguments: [
         ("vgg16_small", "/features/features.29/Relu_output_0"),
         ("alexnet_small", "/features/features.11/Relu_output_0"),

@@ -38,8 +38,11 @@ import Testing
         }
     }
 
+    /// On a worker of two threads, which decodes the batch's images and makes their documents
+    /// on both.
     @Test func requestsWithinTheDelayRunAsOneBatchAndKeepTheirOwnAnswers() async throws {
-        try await withService(configure: Self.batching(size: 4, delay: .seconds(3))) { service, port in
+        let configure = Self.batching(size: 4, delay: .seconds(3))
+        try await withService(configure: { configure(&$0); $0.threadsPerWorker = 2 }) { service, port in
             let classes = ["3", "", "7", "1"]
             let images = [Fixture.png, Fixture.jpeg, Fixture.jpeg, Fixture.png]
             let start = ContinuousClock.now
@@ -102,6 +105,21 @@ import Testing
             let replies = try await Self.concurrently(targets.count) { i in try await post(port, targets[i], form: Form(image: Fixture.png)) }
             #expect(replies.allSatisfy { $0.status == 200 })
             #expect(service.pool.batches == 0)
+        }
+    }
+
+    @Test func requestsAskingForMetricsRunAloneAndGetThem() async throws {
+        try await withService(configure: Self.batching(size: 2, delay: .milliseconds(300))) { service, port in
+            let replies = try await Self.concurrently(2) { _ in
+                try await post(port, "/gradcam?model=vgg16_small&format=json&metrics=deletion", form: Form(image: Fixture.png))
+            }
+            #expect(service.pool.batches == 0)
+            for reply in replies {
+                try #require(reply.status == 200, "\(reply)")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any])
+                let first = try #require((object["explanations"] as? [[String: Any]])?.first)
+                #expect((first["metrics"] as? [String: Any])?["deletion"] != nil, "\(first.keys)")
+            }
         }
     }
 

@@ -143,4 +143,29 @@ import Testing
             }
         }
     }
+
+    /// FullGrad has no layer but a class map at the input's resolution: the PNG is its overlay
+    /// and the JSON map a 1-channel 224 x 224 plane.
+    @Test func fullGradAnswersAnOverlayAndAnInputSizedMap() async throws {
+        try await withSharedService { port in
+            let png = try await post(port, "/gradcam?model=vgg16_small&method=fullgrad&class=3", raw: Fixture.png, contentType: "image/png")
+            #expect(png.status == 200, "\(png.text)")
+            #expect(Fixture.pngSize(png.body).map { $0.width == 37 && $0.height == 23 } == true)
+            let json = try await post(port, "/gradcam?model=vgg16_small&method=fullgrad&class=3&format=json", raw: Fixture.png,
+                                      contentType: "image/png")
+            #expect(json.status == 200)
+            let document = try JSONDecoder().decode(ExplanationDocument.self, from: Data(json.body))
+            let map = try #require(document.explanations.first?.map)
+            #expect(map.channels == nil && map.width == 224 && map.height == 224)
+        }
+    }
+
+    /// `dff` on a layer without a global-average-pool + linear head is a 4xx naming what is missing.
+    @Test func dffRefusesALayerWithoutALinearHead() async throws {
+        try await withSharedService { port in
+            let reply = try await post(port, "/gradcam?model=vgg16_small&method=dff&format=json", raw: Fixture.png, contentType: "image/png")
+            #expect((400..<500).contains(reply.status), "\(reply.status) \(reply.text)")
+            #expect(reply.text.contains("linear head"))
+        }
+    }
 }

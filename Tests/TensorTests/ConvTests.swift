@@ -52,6 +52,25 @@ import Testing
         }
     }
 
+    /// A batch of at least as many images as threads is split by image (each thread with its
+    /// own column matrix); each image's output, bias and fused activation included, equals the
+    /// single-threaded pass's. Five images on two and three threads: uneven shares.
+    @Test func aBatchSplitAmongThreadsByImageGivesEachImagesOwnOutput() throws {
+        var random = TestRandom(seed: 83)
+        for (window, group, x, w) in try configurations() + GroupedConvTests().configurations() {
+            let op = Conv(window: window, group: group)
+            let inputs: [Tensor?] = [random.tensor([5] + x.dropFirst()), random.tensor(w), random.tensor([w[0]])]
+            var single = [Tensor.empty]
+            try op.forward(inputs, into: &single, workspace: Workspace(threads: 1), activation: .relu)
+            for threads in [2, 3] {
+                var split = [Tensor.empty]
+                try op.forward(inputs, into: &split, workspace: Workspace(threads: threads), activation: .relu)
+                #expect(split[0].shape == single[0].shape)
+                #expect(isClose(split[0].floats, single[0].floats, tolerance: 1e-5), "\(window) group \(group), \(threads) threads")
+            }
+        }
+    }
+
     @Test func threadsGiveTheSameGradient() throws {
         var random = TestRandom(seed: 82)
         let op = Conv(window: try Window(kernel: [3, 3], pads: [1, 1, 1, 1], op: "test"))

@@ -59,6 +59,22 @@ def batch(gradcam_bin, *args):
                           capture_output=True, text=True, timeout=600)
 
 
+def assert_close(actual, expected, tolerance, where="metrics"):
+    """JSON values equal, numbers within `tolerance`."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and set(actual) == set(expected), where
+        for key in expected:
+            assert_close(actual[key], expected[key], tolerance, f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), where
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_close(a, e, tolerance, f"{where}[{i}]")
+    elif isinstance(expected, float):
+        assert abs(actual - expected) <= tolerance, f"{where}: {actual} != {expected}"
+    else:
+        assert actual == expected, where
+
+
 def read_jsonl(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -133,6 +149,28 @@ def test_batched_passes_give_each_image_the_documents_of_one_by_one(gradcam_bin,
         if classes[:1] != ["--class"]:
             assert a["class"] == alone["predictions"][0]["class"]
         assert max(abs(x - y) for x, y in zip(b["map"]["data"], a["map"]["data"])) <= 1e-4
+
+
+def test_metrics_in_a_batch_equal_explains(gradcam_bin, images, tmp_path):
+    """--metrics: every document carries its map's metrics, the same as `gradcam explain
+    --metrics` gives for that image (the same passes, one image at a time), seed included; to
+    1e-5, since the batch's jobs split the threads and threaded sums round differently."""
+    root, good, _ = images
+    subset = tmp_path / "list.txt"
+    subset.write_text("\n".join(good[:3]) + "\n")
+    out = tmp_path / "out"
+    result = batch(gradcam_bin, "--input", subset, "--output", out, "--metrics", "deletion,road", "--metrics-seed", 7)
+    assert result.returncode == 0, result.stderr
+    records = {r["path"]: r for r in read_jsonl(out / "results.jsonl")}
+    assert sorted(records) == good[:3]
+    for path, record in records.items():
+        alone = subprocess.run([str(gradcam_bin), "explain", "--model", "shapes-vgg", "--input", path, "--format", "json",
+                                "--metrics", "deletion,road", "--metrics-seed", "7"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=300)
+        assert alone.returncode == 0, alone.stderr
+        expected = json.loads(alone.stdout)["explanations"][0]["metrics"]
+        assert set(expected) == {"deletion", "road"}
+        assert_close(record["explanations"][0]["metrics"], expected, 1e-5)
 
 
 def test_killed_batch_resumes_without_redoing_an_image(gradcam_bin, images, tmp_path):
@@ -243,6 +281,9 @@ def test_label_studio_export_has_each_documents_box_in_percent_and_its_mask(grad
     (["--export", "jsonl,yolo"], "unknown export 'yolo'; exports: jsonl, coco, label-studio, masks, overlays"),
     (["--method", "guided-backprop", "--export", "coco"], "--export coco needs a class map"),
     (["--class", "circle", "--top-k", "2"], "give --class or --top-k, not both"),
+    (["--top-k", "65"], "--top-k must be between 1 and 64"),
+    (["--metrics", "deletion,pointing-game"], "pointing-game needs each image's object box"),
+    (["--metrics", "lime"], "unknown metric 'lime'"),
     (["--box-threshold", "0"], "--box-threshold must be in (0, 1]"),
     (["--batch-size", "0"], "--batch-size must be 1...64"),
     (["--class", "hexagon"], "hexagon"),

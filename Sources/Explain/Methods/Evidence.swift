@@ -21,6 +21,8 @@ public struct Evidence {
     let explainer: Explainer
     /// The request's method parameters (nil fields: the method's defaults).
     public let parameters: MethodParameters
+    /// `∂S_k/∂z` at every bias layer's output, when a method asked (`MethodNeeds.biasGradients`).
+    var biasGradients: [BiasGradient] = []
 
     /// How many inputs a method should put in one `scores` batch (1 once the graph has shown
     /// it cannot run batches).

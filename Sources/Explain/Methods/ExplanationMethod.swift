@@ -45,14 +45,18 @@ public struct MethodNeeds: Sendable, Equatable {
     /// Passes of other inputs (masked or perturbed copies of the input): `Evidence.scores`,
     /// `Evidence.layerEvidence(of:)`.
     public var scores = false
+    /// `∂S_k/∂z` at the output `z` of every layer with a per-channel bias (`BiasLayer`), from
+    /// the `.standard` input-gradient pass, which it implies: `Evidence.biasGradients`.
+    public var biasGradients = false
 
     public init(layerActivations: Bool = false, layerGradients: Bool = false, inputGradients: Set<RectifierRule> = [],
-                classHead: Bool = false, scores: Bool = false) {
+                classHead: Bool = false, scores: Bool = false, biasGradients: Bool = false) {
         self.layerActivations = layerActivations
         self.layerGradients = layerGradients
-        self.inputGradients = inputGradients
+        self.inputGradients = biasGradients ? inputGradients.union([.standard]) : inputGradients
         self.classHead = classHead
         self.scores = scores
+        self.biasGradients = biasGradients
     }
 
     /// Whether the result depends on the explained layer.
@@ -61,7 +65,7 @@ public struct MethodNeeds: Sendable, Equatable {
     /// Whether images can share one batched forward and backward pass: the method reads only
     /// the layers' activations and the gradients to them (see `Explainer+Batch.swift`).
     public var isBatchable: Bool {
-        layerActivations && inputGradients.isEmpty && !classHead && !scores
+        layerActivations && inputGradients.isEmpty && !classHead && !scores && !biasGradients
     }
 
     /// What either asks for.
@@ -69,6 +73,7 @@ public struct MethodNeeds: Sendable, Equatable {
         MethodNeeds(layerActivations: layerActivations || other.layerActivations,
                     layerGradients: layerGradients || other.layerGradients,
                     inputGradients: inputGradients.union(other.inputGradients),
-                    classHead: classHead || other.classHead, scores: scores || other.scores)
+                    classHead: classHead || other.classHead, scores: scores || other.scores,
+                    biasGradients: biasGradients || other.biasGradients)
     }
 }

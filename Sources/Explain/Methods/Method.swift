@@ -31,6 +31,8 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .occlusion,
         .smoothgrad,
         .vargrad,
+        .fullgrad,
+        .dff,
         .sscam,
         .smoothgradcamPlusPlus,
     ]

@@ -167,35 +167,49 @@ public struct Conv: ActivatingOperator {
             }
             return
         }
-        // One column matrix for all groups: group g's rows are the block [g·k, (g+1)·k).
-        let col = p.isPointwise ? nil : workspace.scratch(.convColumns, count: p.c * p.kernelArea * p.outPlane)
+        // One column matrix for all groups: group g's rows are the block [g·k, (g+1)·k). A batch
+        // of at least as many images as threads is split by image: each thread unfolds and
+        // multiplies whole images into its own column matrix, so no product is split and no
+        // column matrix is packed by two threads.
+        let threads = workspace.threads
+        let byImage = threads > 1 && p.n >= threads
+        let columnCount = p.c * p.kernelArea * p.outPlane
+        let col = p.isPointwise ? nil : workspace.scratch(.convColumns, count: (byImage ? threads : 1) * columnCount)
         x.floats.withUnsafeBufferPointer { xp in
             w.floats.withUnsafeBufferPointer { wp in
                 outputs[0].floats.withUnsafeMutableBufferPointer { yp in
                     (bias?.floats ?? []).withUnsafeBufferPointer { bp in
                         withKernelActivation(activation) { a in
-                            for n in 0..<p.n {
+                            /// Image `n` through the columns at `columns` (nil: pointwise), on `workspace`'s threads.
+                            func convolve(_ n: Int, columns: UnsafeMutablePointer<Float>?, workspace: Workspace) {
                                 let image = xp.baseAddress! + n * p.c * p.inPlane
-                                let columns: UnsafePointer<Float>
-                                if let col {
-                                    Im2Col.unfold(image, channels: p.c, p.geometry, into: col.baseAddress!, workspace: workspace)
-                                    columns = UnsafePointer(col.baseAddress!)
-                                } else {
-                                    columns = image
+                                if let columns {
+                                    Im2Col.unfold(image, channels: p.c, p.geometry, into: columns, workspace: workspace)
                                 }
+                                let source = columns.map { UnsafePointer($0) } ?? image
                                 let y = yp.baseAddress! + n * p.m * p.outPlane
                                 p.eachGroup(group, workspace: workspace) { g, gemmWorkspace in
                                     BLAS.gemm(m: p.mPerGroup, n: p.outPlane, k: p.k,
                                               a: wp.baseAddress! + g * p.mPerGroup * p.k, lda: p.k,
-                                              b: columns + g * p.k * p.outPlane, ldb: p.outPlane,
+                                              b: source + g * p.k * p.outPlane, ldb: p.outPlane,
                                               c: y + g * p.mPerGroup * p.outPlane, ldc: p.outPlane, workspace: gemmWorkspace)
                                 }
-                                guard bias != nil || a != nil else { continue }
+                                guard bias != nil || a != nil else { return }
                                 // This image's planes, while the product has left them in cache.
                                 workspace.parallelChunks(p.m) { planes in
                                     bias_activation(yp.baseAddress!, Int32(p.m), p.outPlane,
                                                     Int32(n * p.m + planes.lowerBound), Int32(n * p.m + planes.upperBound),
                                                     bias == nil ? nil : bp.baseAddress, a)
+                                }
+                            }
+                            guard byImage else {
+                                for n in 0..<p.n { convolve(n, columns: col?.baseAddress, workspace: workspace) }
+                                return
+                            }
+                            workspace.parallelFor(threads) { thread in
+                                let alone = Workspace(threads: 1)
+                                for n in stride(from: thread, to: p.n, by: threads) {
+                                    convolve(n, columns: col.map { $0.baseAddress! + thread * columnCount }, workspace: alone)
                                 }
                             }
                         }
