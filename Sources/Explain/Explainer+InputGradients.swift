@@ -37,10 +37,7 @@ extension Explainer {
             throw EngineError.graph("scores of shape \(logits.shape) for a batch of \(n)")
         }
         return try classes.map { cls in
-            var seed = Tensor.zeros([n, classCount])
-            for row in 0..<n { seed.floats[row * classCount + cls] = 1 }
-            let shaped = seed.reshaped([n] + model.shapes[model.logits.index]!.dropFirst())
-            return try model.inputLayout.nchw(executor.backward(plan, seed: shaped).tensor(model.input))
+            try model.inputLayout.nchw(executor.backward(plan, seed: batchSeed(rows: n, class: cls)).tensor(model.input))
         }
     }
 }

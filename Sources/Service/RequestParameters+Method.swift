@@ -5,6 +5,7 @@ extension RequestParameters {
     /// The API's names of `MethodParameters`.
     static let methodParameterNames: Set<String> = [
         "steps", "baseline", "samples", "noise_level", "window", "stride", "seed", "aug_smooth", "eigen_smooth",
+        "base_method",
     ]
 
     /// The method parameters a request gives; each is checked against its range.
@@ -24,6 +25,7 @@ extension RequestParameters {
         }
         m.augSmooth = try bool("aug_smooth") ?? false
         m.eigenSmooth = try bool("eigen_smooth") ?? false
+        m.baseMethod = try choice("base_method", MethodParameters.baseMethodNames)
         return m
     }
 }

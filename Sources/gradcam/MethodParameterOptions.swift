@@ -25,6 +25,11 @@ struct MethodParameterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The seed of the method's random draws; the document reports it.", valueName: "seed"))
     var seed: UInt64?
 
+    @Option(name: .customLong("base-method"), help: ArgumentHelp(
+        "The gradient attribution SmoothGrad and VarGrad smooth: \(MethodParameters.baseMethodNames.joined(separator: ", ")) (default saliency).",
+        valueName: "method"))
+    var baseMethod: String?
+
     @Flag(name: .customLong("aug-smooth"), help: "Average the map over flipped and rescaled inputs (pytorch-grad-cam's aug_smooth).")
     var augSmooth = false
 
@@ -52,6 +57,7 @@ struct MethodParameterOptions: ParsableArguments {
         m.seed = seed
         m.augSmooth = augSmooth
         m.eigenSmooth = eigenSmooth
+        m.baseMethod = baseMethod
         do { try m.validate() } catch { throw ValidationError(error.description) }
         return m
     }

@@ -23,6 +23,7 @@ struct CaptumRecord: Decodable, CustomTestStringConvertible {
         let window: Int?
         let stride: Int?
         let seed: UInt64?
+        let base_method: String?
     }
 
     var testDescription: String { "\(self.case) \(method) class \(self.class) \(parameters)" }
@@ -42,14 +43,17 @@ struct CaptumRecord: Decodable, CustomTestStringConvertible {
         p.window = parameters.window
         p.stride = parameters.stride
         p.seed = parameters.seed
+        p.baseMethod = parameters.base_method
         return p
     }
 
-    static let all: [CaptumRecord] = {
+    /// `make_captum_fixtures.py`'s records and `make_noisetunnel_fixtures.py`'s (NoiseTunnel over
+    /// other base methods than Saliency).
+    static let all: [CaptumRecord] = ["cases.json", "noisetunnel_cases.json"].flatMap { file in
         struct Index: Decodable { let records: [CaptumRecord] }
-        let url = References.folder.appendingPathComponent("../captum/cases.json").standardizedFileURL
+        let url = References.folder.appendingPathComponent("../captum/" + file).standardizedFileURL
         return try! JSONDecoder().decode(Index.self, from: Data(contentsOf: url)).records
-    }()
+    }
 }
 
 /// Our input attributions against Captum's on the same models, classes and parameters:

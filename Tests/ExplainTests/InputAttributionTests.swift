@@ -79,7 +79,7 @@ import Tensor
         #expect(Method.integratedGradients.implementation.parameters(none) ==
                 ["steps": .int(50), "baseline": .string("black"), "quadrature": .string("gausslegendre")])
         #expect(Method.smoothgrad.implementation.parameters(none) ==
-                ["samples": .int(5), "noise_level": .number(1), "seed": .int(0), "base": .string("saliency")])
+                ["samples": .int(5), "noise_level": .number(1), "seed": .int(0), "base_method": .string("saliency")])
         #expect(Method.gradientShap.implementation.parameters(none) ==
                 ["samples": .int(5), "noise_level": .number(0), "baseline": .string("black"), "seed": .int(0)])
         #expect(Method.occlusion.implementation.parameters(none) == ["window": .int(16), "stride": .int(8)])
@@ -101,6 +101,28 @@ import Tensor
             guard case .invalidParameter(let reason) = error as? ExplainError else { return false }
             return reason.contains(message)
         }
+    }
+
+    /// `base_method` takes the gradient attributions only: anything else is refused with the
+    /// accepted names, before and during the explanation; the one used is reported.
+    @Test func theNoiseTunnelTakesGradientAttributionsOnly() throws {
+        #expect(MethodParameters.baseMethodNames == ["saliency", "input-x-gradient", "deconvolution"])
+        let (model, input) = try idiom()
+        for name in ["integrated-gradients", "gradcam", "occlusion", "lime", ""] {
+            var p = MethodParameters()
+            p.baseMethod = name
+            #expect { try p.validate() } throws: { error in
+                guard case .invalidParameter(let reason) = error as? ExplainError else { return false }
+                return reason.contains("saliency, input-x-gradient, deconvolution") && reason.contains("'\(name)'")
+            }
+            #expect(throws: ExplainError.self) {
+                try Explainer(model: model).explain(input, method: .vargrad, classes: [1], layers: [], parameters: p)
+            }
+        }
+        var p = MethodParameters()
+        p.baseMethod = "deconvolution"
+        try p.validate()
+        #expect(Method.smoothgrad.implementation.parameters(p)["base_method"] == .string("deconvolution"))
     }
 
     /// Gauss–Legendre on [0, 1] is exact for polynomials of degree 2n − 1 (here `t^(2n−1)`,

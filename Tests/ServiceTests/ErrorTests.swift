@@ -49,6 +49,7 @@ private let badRequests: [BadRequest] = [
     .raw("seed negative", vgg + "&seed=-1", png, 400, "invalid_parameter"),
     .raw("seed above 64 bits", vgg + "&seed=18446744073709551616", png, 400, "invalid_parameter"),
     .raw("unknown baseline", vgg + "&baseline=grey", png, 400, "invalid_parameter"),
+    .raw("base method not a gradient attribution", vgg + "&method=smoothgrad&base_method=integrated-gradients", png, 400, "invalid_parameter"),
     .raw("aug_smooth not a boolean", vgg + "&aug_smooth=maybe", png, 400, "invalid_parameter"),
     .raw("unknown format", vgg + "&format=gif", png, 400, "invalid_parameter"),
     .raw("unknown colormap", vgg + "&colormap=rainbow", png, 400, "invalid_parameter"),

@@ -16,15 +16,26 @@ extension Evidence {
                               row: (_ i: Int, _ values: inout ArraySlice<Float>) -> Void,
                               _ body: (_ k: Int, _ i: Int, _ gradient: ArraySlice<Float>) -> Void) throws {
         let size = input.count
+        try forEachBatch(count: count, row: row) { first, batch in
+            let rows = batch.shape[0]
+            for (k, gradient) in try inputGradients(of: batch, rule: rule).enumerated() {
+                for b in 0..<rows { body(k, first + b, gradient.floats[b * size ..< (b + 1) * size]) }
+            }
+        }
+    }
+
+    /// The `count` inputs that `row(i)` writes (`C·H·W` values each, channels first, into a
+    /// zeroed buffer) as batches `[≤ scoreBatchSize, C, H, W]`: `pass(first, batch)` for each,
+    /// `first` being the index of its first row.
+    func forEachBatch(count: Int, row: (_ i: Int, _ values: inout ArraySlice<Float>) -> Void,
+                      _ pass: (_ first: Int, _ batch: Tensor) throws -> Void) throws {
+        let size = input.count
         var start = 0
         while start < count {
             let rows = min(max(scoreBatchSize, 1), count - start)
             var values = [Float](repeating: 0, count: rows * size)
             for b in 0..<rows { row(start + b, &values[b * size ..< (b + 1) * size]) }
-            let gradients = try inputGradients(of: Tensor(shape: [rows] + input.shape.dropFirst(), floats: values), rule: rule)
-            for (k, gradient) in gradients.enumerated() {
-                for b in 0..<rows { body(k, start + b, gradient.floats[b * size ..< (b + 1) * size]) }
-            }
+            try pass(start, Tensor(shape: [rows] + input.shape.dropFirst(), floats: values))
             start += rows
         }
     }

@@ -42,7 +42,8 @@ public struct MethodNeeds: Sendable, Equatable {
     public var inputGradients: Set<RectifierRule> = []
     /// The linear head's class weights behind a global average pool of the layer (CAM).
     public var classHead = false
-    /// Scores of other inputs (masked or perturbed copies of the input): `Evidence.scores`.
+    /// Passes of other inputs (masked or perturbed copies of the input): `Evidence.scores`,
+    /// `Evidence.layerEvidence(of:)`.
     public var scores = false
     /// `∂S_k/∂z` at the output `z` of every layer with a per-channel bias (`BiasLayer`), from
     /// the `.standard` input-gradient pass, which it implies: `Evidence.biasGradients`.

@@ -37,6 +37,8 @@ public struct Method: Sendable, Hashable, CustomStringConvertible {
         .kpcacam,
         .finercam,
         .shapleycam,
+        .sscam,
+        .smoothgradcamPlusPlus,
     ]
 
     /// The registered method called `name`.

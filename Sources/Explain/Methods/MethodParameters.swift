@@ -3,8 +3,9 @@
 /// values a method used, for the document.
 ///
 /// Names: the CLI's `--steps`, `--baseline`, `--samples`, `--noise-level`, `--window`,
-/// `--stride`, `--seed`, `--aug-smooth`, `--eigen-smooth`; the API's `steps`, `baseline`,
-/// `samples`, `noise_level`, `window`, `stride`, `seed`, `aug_smooth`, `eigen_smooth`.
+/// `--stride`, `--seed`, `--aug-smooth`, `--eigen-smooth`, `--base-method`; the API's `steps`,
+/// `baseline`, `samples`, `noise_level`, `window`, `stride`, `seed`, `aug_smooth`,
+/// `eigen_smooth`, `base_method`.
 public struct MethodParameters: Sendable, Hashable {
     /// Points on the path from the baseline to the input (Integrated Gradients).
     public var steps: Int?
@@ -20,6 +21,9 @@ public struct MethodParameters: Sendable, Hashable {
     public var stride: Int?
     /// The seed of every random draw (noise, baselines); the document reports it.
     public var seed: UInt64?
+    /// The gradient attribution SmoothGrad and VarGrad smooth (default saliency;
+    /// `baseMethodNames` lists the accepted ones).
+    public var baseMethod: String?
     /// pytorch-grad-cam's `aug_smooth`: the mean map over flipped and rescaled inputs.
     public var augSmooth = false
     /// pytorch-grad-cam's `eigen_smooth`: the first principal component of the weighted activations.
@@ -39,6 +43,7 @@ public struct MethodParameters: Sendable, Hashable {
         try check("noise_level", noiseLevel, Self.noiseLevelRange)
         try check("window", window, Self.windowRange)
         try check("stride", stride, Self.strideRange)
+        if let baseMethod, !Self.baseMethodNames.contains(baseMethod) { throw .invalidParameter(Self.baseMethodRefusal(baseMethod)) }
     }
 
     /// The accepted ranges: they bound each request's work (passes are steps or samples

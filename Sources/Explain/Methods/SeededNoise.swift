@@ -29,3 +29,28 @@ extension WeightGenerator {
         return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 }
+
+/// Noisy copies `x_i = x + σ z_i` of the preprocessed input `x` (SmoothGrad, VarGrad, Smooth
+/// Grad-CAM++): `samples` of them (the request's, else the method's default), `σ` the request's
+/// `noise_level` (else the method's default), `z_i` `WeightGenerator(seed).normal()` draws,
+/// copy after copy, each in channels-first order, as the references are fed.
+struct NoisyCopies {
+    let samples: Int
+    let sigma: Float
+    private let x: [Float]
+    private var generator: WeightGenerator
+
+    init(_ evidence: Evidence, defaultSamples: Int, defaultNoiseLevel: Float) {
+        let parameters = evidence.parameters
+        samples = parameters.samples ?? defaultSamples
+        sigma = parameters.noiseLevel ?? defaultNoiseLevel
+        x = evidence.input.floats
+        generator = WeightGenerator(seed: parameters.seedOrDefault)
+    }
+
+    /// Writes the next copy into `row` (`C·H·W` values).
+    mutating func write(into row: inout ArraySlice<Float>) {
+        let start = row.startIndex
+        for j in x.indices { row[start + j] = x[j] + sigma * generator.normal() }
+    }
+}
