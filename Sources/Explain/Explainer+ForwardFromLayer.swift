@@ -22,10 +22,11 @@ extension Explainer {
         let rows = { (start: Int, n: Int) in
             Tensor(shape: [n] + batch.shape.dropFirst(), floats: Array(batch.floats[start * size ..< (start + n) * size]))
         }
+        let batchSize = layerBatchSize(layer)
         var logits: [Float] = []
         var start = 0
         while start < count {
-            let n = min(scoreBatchSize > 1 ? layerBatchSize(layer) : 1, count - start)
+            let n = min(scoreBatchSize > 1 ? batchSize : 1, count - start)
             if n > 1 {
                 do {
                     logits += try run(rows(start, n))

@@ -33,8 +33,8 @@ extension ExplainSession {
     /// carry one class each, nil meaning their own top-1), or metrics (their passes are per
     /// request, after its explanation).
     public static func batchKey(model: LoadedModel, options: ExplainOptions) -> BatchKey? {
-        guard options.method.isBatchable, !options.dilate, options.classes.count <= 1,
-              options.classes.count == 1 || options.topClasses == 1, options.metrics.isEmpty else { return nil }
+        guard options.method.isBatchable, !options.dilate, options.metrics.isEmpty,
+              options.classes.count == 1 || (options.classes.isEmpty && options.topClasses == 1) else { return nil }
         return BatchKey(model: ObjectIdentifier(model), inputShape: model.explainable.inputShape,
                         method: options.method, parameters: options.parameters, layers: options.layers)
     }
