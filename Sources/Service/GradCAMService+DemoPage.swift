@@ -43,9 +43,33 @@ extension GradCAMService {
         }
 
     /// The demo page and its assets need no API key, even with `protectAll`: they hold no
-    /// data, and the page asks the user for the key its requests need.
+    /// data, and the page asks the user for the key its requests need (nor does `/` as
+    /// liveness: a probe holds no key either).
     static func isDemoPage(_ path: String) -> Bool {
         path == "/" || path.hasPrefix(demoPageAssetPrefix)
+    }
+
+    /// `GET /`: the page for a browser; for any other client KServe V1's server liveness,
+    /// `{"status": "alive"}`, which kserve's `is_server_live` reads there. A browser's
+    /// navigation names `text/html` in `Accept`; programs (kserve's client, curl, wget) send
+    /// `*/*` or nothing. Both answers carry `Vary: Accept`, so no cache serves one for the other.
+    func root(_ request: HTTPRequest) throws -> HTTPResponse {
+        var response = try Self.acceptsHTML(request.headers["Accept"])
+            ? demoPageFile("index.html", request) : .json(["status": "alive"])
+        response.headers["Vary"] = "Accept"
+        return response
+    }
+
+    /// Whether an `Accept` value names `text/html` or `application/xhtml+xml` with a quality
+    /// above 0 (RFC 9110 §12.5.1; a malformed `q` counts as 1).
+    static func acceptsHTML(_ accept: String?) -> Bool {
+        guard let accept else { return false }
+        return accept.split(separator: ",").contains { range in
+            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let type = parts.first, type == "text/html" || type == "application/xhtml+xml" else { return false }
+            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return quality > 0
+        }
     }
 
     /// Answers GET/HEAD of a page file: 200 with the bytes, or 304 when the request's

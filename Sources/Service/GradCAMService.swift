@@ -132,7 +132,7 @@ public final class GradCAMService: HTTPResponder, @unchecked Sendable {
             return ("OPTIONS *", { self.serverOptions() })
         }
         switch path {
-        case "/": return ("/", only("GET") { try self.demoPageFile("index.html", request) })
+        case "/": return ("/", only("GET") { try self.root(request) })
         case "/healthz": return ("/healthz", only("GET") { .text("ok\n") })
         case "/readyz": return ("/readyz", only("GET") { try self.readiness() })
         case "/metrics": return ("/metrics", only("GET") { self.metricsPage() })

@@ -72,11 +72,11 @@ public struct ServiceError: Error, Equatable {
                 self.init(.badRequest, "unknown_layer", "\(error)")
             case .classOutOfRange:
                 self.init(.badRequest, "unknown_class", "\(error)")
-            case .noClassActivationHead, .notDilatable:
+            case .noClassActivationHead, .notDilatable, .unsupportedModel:
                 self.init(.badRequest, "unsupported_for_model", "\(error)")
             case .invalidParameter:
                 self.init(.badRequest, "invalid_parameter", "\(error)")
-            case .unsupportedModel, .internalInconsistency:
+            case .internalInconsistency:
                 self.init(.internalServerError, "internal", "\(error)")
             }
         case let error as FaithfulnessError:

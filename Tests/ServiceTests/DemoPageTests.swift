@@ -17,8 +17,15 @@ import Testing
         return GradCAMService(configuration: settings)
     }
 
-    private func get(_ service: GradCAMService, _ target: String, headers: HTTPHeaders = [:]) async -> HTTPResponse {
-        await service.respond(to: HTTPRequest(method: "GET", target: target, headers: headers))
+    /// What Chromium sends as `Accept` when it navigates to a page.
+    private static let browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+    /// A GET as a browser sends it (`accept`: its navigation's `Accept`, unless told otherwise).
+    private func get(_ service: GradCAMService, _ target: String, headers: HTTPHeaders = [:],
+                     accept: String? = browserAccept) async -> HTTPResponse {
+        var headers = headers
+        if let accept { headers["Accept"] = accept }
+        return await service.respond(to: HTTPRequest(method: "GET", target: target, headers: headers))
     }
 
     /// `/` and every file it loads: its `<link>`/`<script>` and, recursively, the modules' imports.
@@ -61,6 +68,24 @@ import Testing
             #expect(stale.status == .ok && stale.body == response.body, "\(path)")
         }
         #expect(Set(files.values.compactMap { $0.headers["ETag"] }).count == files.count, "each file has its own tag")
+    }
+
+    /// `/` is the page for a browser and KServe V1's liveness for any other client (kserve's
+    /// `is_server_live` sends `*/*`), each with `Vary: Accept`.
+    @Test func theRootIsThePageForBrowsersAndKServeLivenessForPrograms() async throws {
+        let service = try service()
+        defer { service.shutdown() }
+        for accept in [Self.browserAccept, "text/html", "TEXT/HTML ; q=0.5", "application/xhtml+xml", "text/html;q=oops"] {
+            let response = await get(service, "/", accept: accept)
+            #expect(response.status == .ok && response.headers["Content-Type"] == "text/html; charset=utf-8", "\(accept)")
+            #expect(response.headers["Vary"] == "Accept")
+        }
+        for accept in [nil, "*/*", "application/json", "text/html;q=0", "text/*", "text/htmlx"] {
+            let response = await get(service, "/", accept: accept)
+            #expect(response.status == .ok && response.headers["Content-Type"] == "application/json", "\(accept ?? "none")")
+            #expect(String(decoding: response.body, as: UTF8.self) == #"{"status":"alive"}"#, "\(accept ?? "none")")
+            #expect(response.headers["Vary"] == "Accept")
+        }
     }
 
     /// The page colours its overlay with the server's own tables: the `colormaps.js` the

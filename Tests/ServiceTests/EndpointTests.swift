@@ -109,10 +109,24 @@ import Testing
             #expect(spec.status == 200)
             #expect(spec.header("Content-Type") == "application/yaml; charset=utf-8")
             #expect(spec.text.trimmingCharacters(in: .newlines) == Fixture.openAPI.trimmingCharacters(in: .newlines))
-            let page = try await get(port, "/")
+            let page = try await get(port, "/", headers: [("Accept", "text/html")])
             #expect(page.status == 200)
             #expect(page.header("Content-Type") == "text/html; charset=utf-8")
             #expect(page.text.lowercased().hasPrefix("<!doctype html>"))
+            let liveness = try await get(port, "/", headers: [("Accept", "*/*")])
+            #expect(liveness.status == 200 && liveness.text == #"{"status":"alive"}"#)
+        }
+    }
+
+    /// A method that cannot explain the chosen model at that layer is the client's choice: a
+    /// 400 naming why, not a server fault (ShapleyCAM needs a second-order pass past HardSwish).
+    @Test func aMethodThatCannotExplainTheModelIsABadRequest() async throws {
+        try await withService(modelsDirectory: Fixture.mobilenetDirectory) { _, port in
+            let reply = try await post(port, "/gradcam?model=mobilenetv3_idiom&method=shapleycam&format=json",
+                                       raw: Fixture.png, contentType: "image/png")
+            #expect(reply.status == 400)
+            #expect(reply.errorCode == "unsupported_for_model")
+            #expect(reply.text.contains("HardSwish") && reply.text.contains("second-order"), "\(reply.text)")
         }
     }
 

@@ -32,6 +32,15 @@ COLORMAPS = ["jet", "turbo", "viridis", "inferno", "gray"]
 MAX_CHANNEL_DIFF = 1
 MAX_DIFFERING_FRACTION = 1 / 1000
 
+# What a browser sends as Accept when it navigates to a page: `/` answers it with the page
+# (other clients get KServe V1's liveness there).
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def browser(call, url, headers=None, **options):
+    """`requests.get`/`head` as a browser's navigation sends them."""
+    return call(url, headers={"Accept": BROWSER_ACCEPT, **(headers or {})}, **options)
+
 
 # -- tests ---------------------------------------------------------------------------------
 
@@ -42,7 +51,7 @@ def page_files(base_url):
         path = queue.pop()
         if path in found:
             continue
-        response = requests.get(base_url + path, timeout=30)
+        response = browser(requests.get, base_url + path, timeout=30)
         assert response.status_code == 200, (path, response.status_code, response.text)
         found[path] = response
         text = response.text
@@ -54,7 +63,7 @@ def page_files(base_url):
 
 
 def test_page_is_served(base_url):
-    response = requests.get(f"{base_url}/", timeout=30)
+    response = browser(requests.get, f"{base_url}/", timeout=30)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     for marker in ['id="file-input"', 'id="overlay-canvas"', 'id="guided-image"', 'id="opacity"',
@@ -83,11 +92,11 @@ def test_page_files_have_types_validators_and_no_external_references(base_url):
         assert "http://" not in text and "https://" not in text, f"{path} must not load anything external"
         # Revalidation: the current tag (alone, weak, or in a list) gives 304 without a body.
         for header in [etag, f"W/{etag}", f'"0000000000000000", {etag}', "*"]:
-            again = requests.get(base_url + path, headers={"If-None-Match": header}, timeout=30)
+            again = browser(requests.get, base_url + path, headers={"If-None-Match": header}, timeout=30)
             assert again.status_code == 304 and again.content == b"", (path, header, again.status_code)
             assert again.headers["ETag"] == etag
-        assert requests.get(base_url + path, headers={"If-None-Match": '"0000000000000000"'}, timeout=30).status_code == 200
-        head = requests.head(base_url + path, timeout=30)
+        assert browser(requests.get, base_url + path, headers={"If-None-Match": '"0000000000000000"'}, timeout=30).status_code == 200
+        head = browser(requests.head, base_url + path, timeout=30)
         assert head.status_code == 200 and head.content == b"", path
         assert head.headers["Content-Type"] == response.headers["Content-Type"] and head.headers["ETag"] == etag
         assert int(head.headers["Content-Length"]) == len(response.content), path

@@ -71,6 +71,23 @@ def test_kserve_v1_model_ready_predict_and_explain(base_url: str) -> None:
     assert expected[0]["explanations"][0]["label"] == "circle"
 
 
+def test_kserve_v1_server_liveness_at_the_root(base_url: str) -> None:
+    async def run():
+        client = kserve_client("v1")
+        try:
+            return await client.is_server_live(base_url)
+        finally:
+            await client.close()
+
+    assert asyncio.run(run()) is True
+    for accept in [None, "*/*", "application/json"]:
+        reply = requests.get(f"{base_url}/", headers={"Accept": accept} if accept else {}, timeout=30)
+        assert reply.status_code == 200 and reply.json() == {"status": "alive"}, accept
+        assert reply.headers["Vary"] == "Accept"
+    page = requests.get(f"{base_url}/", headers={"Accept": "text/html"}, timeout=30)
+    assert page.headers["Content-Type"].startswith("text/html") and page.headers["Vary"] == "Accept"
+
+
 def test_kserve_v1_errors_reach_the_client(base_url: str) -> None:
     import httpx
 

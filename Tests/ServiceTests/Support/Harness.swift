@@ -32,6 +32,8 @@ enum Fixture {
     static let modelsDirectory = makeModelsDirectory("both", ["vgg16_small", "alexnet_small"])
     /// Only the small VGG16: for the services tests start of their own (cheaper to load).
     static let vggDirectory = makeModelsDirectory("vgg", ["vgg16_small"])
+    /// The MobileNetV3 idiom (HardSwish in its classifier): methods that refuse such models.
+    static let mobilenetDirectory = makeModelsDirectory("mobilenet", ["mobilenetv3_idiom"])
 
     private static func makeModelsDirectory(_ label: String, _ names: [String]) -> String {
         let directory = FileManager.default.temporaryDirectory.appending(path: "gradcam-service-tests-\(label)-\(getpid())")
@@ -172,8 +174,8 @@ func post(_ port: Int, _ target: String, raw: [UInt8], contentType: String?) asy
 }
 
 /// `GET target` on a fresh connection.
-func get(_ port: Int, _ target: String) async throws -> WireResponse {
-    try await SocketClient(port: port).exchange(request("GET", target))
+func get(_ port: Int, _ target: String, headers: [(String, String)] = []) async throws -> WireResponse {
+    try await SocketClient(port: port).exchange(request("GET", target, headers: headers))
 }
 
 /// Runs `body` against the shared service's port.
