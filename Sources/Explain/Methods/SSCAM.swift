@@ -9,7 +9,7 @@ import Tensor
 ///    `z_{i,c}` standard normal at the input's resolution (`noise_level` `σ`, default 2.0);
 /// 3. `w[k, c] = softmax_c( (1/n) Σ_i s_i[c, class_k] )`; the map is `ReLU(Σ_c w[k, c] A_c)`.
 ///
-/// `z_{i,c}` are `WeightGenerator(seed).normal()` draws, sample after sample, channel after
+/// `z_{i,c}` are `WeightGenerator(seed)` normals (`fillNormals`), sample after sample, channel after
 /// channel, each plane row-major: torch-cam's order (one `[1, C, H, W]` draw per sample).
 /// The noise makes every mask non-zero: `samples · C` passes, batched (`maskedInputScores`).
 /// With several layers, the draws go on from one layer to the next, in the request's layer
@@ -35,9 +35,11 @@ struct SSCAM: ExplanationMethod {
         return evidence.explanations(try evidence.layerMaps { layer in
             let a = layer.activations
             let masks = TorchCAMMasks(a, height: evidence.input.shape[2], width: evidence.input.shape[3])
+            var noise = [Float](repeating: 0, count: masks.height * masks.width)
             let weights = try masks.sampledScoreWeights(samples: samples, evidence) { _, c, plane in
                 masks.write(channel: c, scale: 1, into: plane)
-                for p in plane.indices { plane[p] += sigma * generator.normal() }
+                noise.withUnsafeMutableBufferPointer { generator.fillNormals($0) }
+                for p in plane.indices { plane[p] += sigma * noise[p] }
             }
             return a.weightedSum(weights)
         })
