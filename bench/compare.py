@@ -2,7 +2,10 @@
 
 pytorch-grad-cam (GradCAM, GuidedBackpropReLUModel, optionally ScoreCAM and AblationCAM), optionally Captum's
 IntegratedGradients (`--captum`: 50 steps, Gauss-Legendre, black baseline, `internal_batch_size`
-16 as our batches) and onnxruntime's
+16 as our batches), optionally torch-cam's SSCAM (`--sscam`: `--sscam-samples` noisy copies of
+each channel's mask, default 1 since VGG16 at torch-cam's 35 takes an hour; batch 32; run with
+a Python that also has torchcam, e.g. /work/venvs/torchcam with /work/venv-torch on PYTHONPATH)
+and onnxruntime's
 forward pass run in this process with `--threads` threads; our engine runs in its own
 process through `gradcam bench` (in-process timings, same ONNX files, same image). Every
 figure is a median over `--runs` calls after `--warmup` calls. Our figure is the compute a
@@ -100,9 +103,24 @@ def time_pytorch(name, model, x, args):
         result["captum-ig"] = median_seconds(
             lambda: ig.attribute(x, baselines=torch.zeros_like(x), target=target, n_steps=IG_STEPS,
                                  method="gausslegendre", internal_batch_size=IG_BATCH), min(args.runs, 3), 1)
+    if args.sscam:
+        result["sscam"] = time_torchcam_sscam(model, f"features.{LAYERS[name]}", x, target, args)
+        print(f"  {name} torch-cam SSCAM ({args.sscam_samples} samples): {result['sscam']:.2f} s", flush=True)
     with torch.no_grad():
         result["forward"] = median_seconds(lambda: model(x), args.runs, args.warmup)
     return result
+
+
+def time_torchcam_sscam(model, layer, x, target, args):
+    """torch-cam's SSCAM, forward pass included (as ours): one call per run, fewer runs (many passes each)."""
+    from torchcam.methods import SSCAM
+
+    def call():
+        with SSCAM(model, target_layer=layer, batch_size=32, num_samples=args.sscam_samples) as extractor:
+            with torch.no_grad():
+                model(x)
+            extractor(class_idx=target)
+    return median_seconds(call, min(args.runs, 3), 1)
 
 
 def time_onnxruntime(path, x, args):
@@ -115,9 +133,9 @@ def time_onnxruntime(path, x, args):
     return median_seconds(lambda: session.run(None, feed), args.runs, args.warmup)
 
 
-def time_ours(path, args, methods):
+def time_ours(path, args, methods, extra=()):
     command = [args.gradcam, "bench", "--model", str(path), "--image", str(IMAGE), "--runs", str(args.runs),
-               "--warmup", str(args.warmup), "--threads", str(args.threads), "--format", "json"]
+               "--warmup", str(args.warmup), "--threads", str(args.threads), "--format", "json", *extra]
     for method in methods:
         command += ["--method", method]
     document = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
@@ -139,6 +157,8 @@ def main():
     parser.add_argument("--scorecam", action="store_true", help="also time Score-CAM (VGG16: minutes per call)")
     parser.add_argument("--ablationcam", action="store_true", help="also time AblationCAM (VGG16: a minute or more per call)")
     parser.add_argument("--captum", action="store_true", help="also time Captum's IntegratedGradients (50 steps)")
+    parser.add_argument("--sscam", action="store_true", help="also time torch-cam's SSCAM against our sscam")
+    parser.add_argument("--sscam-samples", type=int, default=1, help="SSCAM's noisy copies per channel (default 1)")
     parser.add_argument("--scorecam-batch-sizes", type=lambda text: [int(v) for v in text.split(",")],
                         default=[16, 32, 64, 128], help="pytorch-grad-cam ScoreCAM batch sizes to try (default 16,32,64,128)")
     parser.add_argument("--models", type=lambda text: text.split(","), default=["vgg16", "alexnet"],
@@ -163,6 +183,11 @@ def main():
                        + (["ablationcam"] if args.ablationcam else [])
                        + (["integrated-gradients"] if args.captum else []))
             ours = time_ours(path, args, methods)
+            if args.sscam:  # its own call: --samples, and fewer runs (many passes each)
+                sscam_args = copy.copy(args)
+                sscam_args.runs, sscam_args.warmup = min(args.runs, 3), 1
+                sscam = time_ours(path, sscam_args, ["sscam"], ["--samples", str(args.sscam_samples)])
+                ours |= {key: value for key, value in sscam.items() if key.startswith("sscam")}
             theirs = time_pytorch(name, model, x, args)
             onnx_forward = time_onnxruntime(path, x, args)
             rows.append((name, ours, theirs, onnx_forward))
@@ -178,6 +203,8 @@ def main():
             pairs.append(("scorecam", "scorecam", "pytorch-grad-cam ScoreCAM (its best batch size)"))
         if args.ablationcam:
             pairs.append(("ablationcam", "ablationcam", "pytorch-grad-cam AblationCAM (batch 32)"))
+        if args.sscam:
+            pairs.append(("sscam", "sscam", f"torch-cam SSCAM ({args.sscam_samples} samples, batch 32)"))
         if args.captum:
             pairs.append(("integrated-gradients", "captum-ig", f"Captum IntegratedGradients ({IG_STEPS} steps)"))
         for mine, reference, label in pairs:

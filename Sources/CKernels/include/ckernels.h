@@ -3,6 +3,7 @@
 /* Inner loops of the engine that must vectorize: written in C so that the compiler can
  * build an AVX2/FMA version beside the baseline one and pick it at each call (vectorized.h). */
 #include <stddef.h>
+#include <stdint.h>
 
 /* An activation fused into the operator before it (Conv, BatchNormalization, Add...): Relu, Clip
  * to [lo, hi], HardSwish, SiLU (Sigmoid and Mul) or GELU (erf's); see activation.h. Kernels take
@@ -27,6 +28,13 @@ void erf_values(const float *x, float *y, size_t count);
 /* y[i] = 1 / (1 + e^-x[i]) for i < count, within 2e-7 relative; 0 below x = -87 (where the
  * value is under 1.7e-38, near the smallest normal float); x may be y. */
 void logistic_values(const float *x, float *y, size_t count);
+
+/* z[i] = normal i of WeightGenerator's stream after `state` (WeightGenerator.normal(), bit for
+ * bit), for i < count: with a_k = mix(state + k 0x9E3779B97F4A7C15) the stream's output k
+ * (SplitMix64), u1 = ((a_{2i+1} >> 11) + 1) / 2^53 in (0, 1], u2 = (a_{2i+2} >> 11) / 2^53,
+ * z[i] = (float)(sqrt(-2 log u1) cos(2 pi u2)) in double with the C library's log and cos.
+ * The stream then continues after output 2 count. */
+void seeded_normals(uint64_t state, float *z, size_t count);
 
 /* Winograd F(4x4, 3x3), the tile transforms around the per-position matrix products (see
  * Winograd.swift). A "tile row" is one row of 4x4 output tiles of one image; tile rows are

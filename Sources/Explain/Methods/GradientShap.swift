@@ -37,7 +37,8 @@ struct GradientShap: ExplanationMethod {
         // x_i − b of the rows in flight, by sample, until the last class has used it.
         var differences: [Int: [Float]] = [:]
         try evidence.forEachInputGradient(count: samples, row: { i, row in
-            let difference = x.indices.map { j in x[j] + (sigma > 0 ? sigma * generator.normal() : 0) - baseline[j] }
+            let noise = sigma > 0 ? generator.normals(x.count) : []
+            let difference = x.indices.map { j in x[j] + (sigma > 0 ? sigma * noise[j] : 0) - baseline[j] }
             let start = row.startIndex
             for j in x.indices { row[start + j] = baseline[j] + coefficients[i] * difference[j] }
             differences[i] = difference

@@ -9,10 +9,11 @@ import Tensor
 ///    `z_{i,c}` standard normal at the input's resolution (`noise_level` `σ`, default 2.0);
 /// 3. `w[k, c] = softmax_c( (1/n) Σ_i s_i[c, class_k] )`; the map is `ReLU(Σ_c w[k, c] A_c)`.
 ///
-/// `z_{i,c}` are `WeightGenerator(seed).normal()` draws, sample after sample, channel after
+/// `z_{i,c}` are `WeightGenerator(seed)` normals (`fillNormals`), sample after sample, channel after
 /// channel, each plane row-major: torch-cam's order (one `[1, C, H, W]` draw per sample).
 /// The noise makes every mask non-zero: `samples · C` passes, batched (`maskedInputScores`).
-/// With several layers, each layer's masks draw from the same seed.
+/// With several layers, the draws go on from one layer to the next, in the request's layer
+/// order (torch-cam draws from one stream across its `target_layer` list).
 struct SSCAM: ExplanationMethod {
     static let defaultSamples = 35
     static let defaultNoiseLevel: Float = 2
@@ -30,13 +31,15 @@ struct SSCAM: ExplanationMethod {
         let parameters = evidence.parameters
         let samples = parameters.samples ?? Self.defaultSamples
         let sigma = parameters.noiseLevel ?? Self.defaultNoiseLevel
+        var generator = WeightGenerator(seed: parameters.seedOrDefault)
         return evidence.explanations(try evidence.layerMaps { layer in
             let a = layer.activations
             let masks = TorchCAMMasks(a, height: evidence.input.shape[2], width: evidence.input.shape[3])
-            var generator = WeightGenerator(seed: parameters.seedOrDefault)
+            var noise = [Float](repeating: 0, count: masks.height * masks.width)
             let weights = try masks.sampledScoreWeights(samples: samples, evidence) { _, c, plane in
                 masks.write(channel: c, scale: 1, into: plane)
-                for p in plane.indices { plane[p] += sigma * generator.normal() }
+                noise.withUnsafeMutableBufferPointer { generator.fillNormals($0) }
+                for p in plane.indices { plane[p] += sigma * noise[p] }
             }
             return a.weightedSum(weights)
         })
