@@ -30,6 +30,16 @@ struct MethodParameterOptions: ParsableArguments {
         valueName: "method"))
     var baseMethod: String?
 
+    @Option(name: .customLong("comparison-alpha"), help: ArgumentHelp(
+        "FinerCAM: the weight of the comparison classes' scores, \(MethodParameters.comparisonAlphaRange) (default 1).",
+        valueName: "alpha"))
+    var comparisonAlpha: Float?
+
+    @Option(name: .customLong("comparison-categories"), help: ArgumentHelp(
+        "FinerCAM: the compared classes as ranks by nearness in score to the explained class, e.g. 1,2,3 (the default; 1 is the nearest).",
+        valueName: "r,r,..."))
+    var comparisonCategories: String?
+
     @Flag(name: .customLong("aug-smooth"), help: "Average the map over flipped and rescaled inputs (pytorch-grad-cam's aug_smooth).")
     var augSmooth = false
 
@@ -58,6 +68,15 @@ struct MethodParameterOptions: ParsableArguments {
         m.augSmooth = augSmooth
         m.eigenSmooth = eigenSmooth
         m.baseMethod = baseMethod
+        m.comparisonAlpha = comparisonAlpha
+        m.comparisonCategories = try comparisonCategories.map { text in
+            try text.split(separator: ",", omittingEmptySubsequences: false).map { rank in
+                guard let value = Int(rank) else {
+                    throw ValidationError("--comparison-categories takes ranks separated by commas (e.g. 1,2,3), got '\(text)'")
+                }
+                return value
+            }
+        }
         do { try m.validate() } catch { throw ValidationError(error.description) }
         return m
     }
