@@ -5,7 +5,7 @@ extension RequestParameters {
     /// The API's names of `MethodParameters`.
     static let methodParameterNames: Set<String> = [
         "steps", "baseline", "samples", "noise_level", "window", "stride", "seed", "aug_smooth", "eigen_smooth",
-        "base_method", "comparison_alpha", "comparison_categories",
+        "base_method", "comparison_alpha", "comparison_categories", "kernel", "gamma",
     ]
 
     /// The method parameters a request gives; each is checked against its range.
@@ -28,6 +28,8 @@ extension RequestParameters {
         m.baseMethod = try choice("base_method", MethodParameters.baseMethodNames)
         m.comparisonAlpha = try float("comparison_alpha", in: MethodParameters.comparisonAlphaRange)
         m.comparisonCategories = try ints("comparison_categories", in: MethodParameters.comparisonRankRange)
+        m.kernel = try choice("kernel", MethodParameters.Kernel.allNames).flatMap(MethodParameters.Kernel.init(rawValue:))
+        m.gamma = try float("gamma", in: MethodParameters.gammaRange)
         return m
     }
 }

@@ -40,6 +40,14 @@ struct MethodParameterOptions: ParsableArguments {
         valueName: "r,r,..."))
     var comparisonCategories: String?
 
+    @Option(help: ArgumentHelp("KPCA-CAM's kernel: \(MethodParameters.Kernel.allNames.joined(separator: ", ")) (default sigmoid).", valueName: "kernel"))
+    var kernel: String?
+
+    @Option(help: ArgumentHelp(
+        "KPCA-CAM's kernel coefficient (sigmoid, rbf, poly), \(MethodParameters.gammaRange) (default 1/channels).",
+        valueName: "gamma"))
+    var gamma: Float?
+
     @Flag(name: .customLong("aug-smooth"), help: "Average the map over flipped and rescaled inputs (pytorch-grad-cam's aug_smooth).")
     var augSmooth = false
 
@@ -60,6 +68,13 @@ struct MethodParameterOptions: ParsableArguments {
             }
             m.baseline = value
         }
+        if let kernel {
+            guard let value = MethodParameters.Kernel(rawValue: kernel) else {
+                throw ValidationError("unknown kernel '\(kernel)'; kernels: \(MethodParameters.Kernel.allNames.joined(separator: ", "))")
+            }
+            m.kernel = value
+        }
+        m.gamma = gamma
         m.samples = samples
         m.noiseLevel = noiseLevel
         m.window = window

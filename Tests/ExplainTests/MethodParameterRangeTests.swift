@@ -1,7 +1,7 @@
 import Testing
 @testable import Explain
 
-/// FinerCAM's own parameters: values out of range are refused naming the
+/// FinerCAM's, KPCA-CAM's and DFF's own parameters: values out of range are refused naming the
 /// parameter and what is accepted; the bounds themselves pass; a method reports only its own.
 @Suite struct MethodParameterRangeTests {
     /// A parameter setting and a text its refusal must contain.
@@ -14,6 +14,8 @@ import Testing
         ("comparison_categories rank 0", { $0.comparisonCategories = [1, 0] }, "ranks must be between 1 and 100000 (0 is the class itself), got 0"),
         ("comparison_categories huge rank", { $0.comparisonCategories = [100_001] }, "ranks must be between 1 and 100000"),
         ("comparison_categories repeated", { $0.comparisonCategories = [2, 1, 2] }, "comparison_categories must not repeat a rank, got 2,1,2"),
+        ("gamma negative", { $0.gamma = -0.5 }, "gamma must be between 0.0 and 1000000.0, got -0.5"),
+        ("gamma infinite", { $0.gamma = .infinity }, "gamma must be a finite number"),
     ]
 
     @Test(arguments: refused.indices)
@@ -48,9 +50,11 @@ import Testing
         var p = MethodParameters()
         p.comparisonAlpha = 0
         p.comparisonCategories = Array(1...64)
+        p.gamma = 0
         try p.validate()
         p.comparisonAlpha = 10
         p.comparisonCategories = [100_000]
+        p.gamma = 1_000_000
         try p.validate()
     }
 
@@ -58,9 +62,15 @@ import Testing
     @Test func eachMethodReportsItsOwn() {
         var p = MethodParameters()
         #expect(Method.finercam.implementation.parameters(p) == ["comparison_alpha": .number(1), "comparison_categories": .string("1,2,3")])
+        #expect(Method.kpcacam.implementation.parameters(p) == ["kernel": .string("sigmoid")])
         p.comparisonAlpha = 0.5
         p.comparisonCategories = [1, 4]
+        p.kernel = .rbf
+        p.gamma = 0.25
         #expect(Method.finercam.implementation.parameters(p) == ["comparison_alpha": .number(0.5), "comparison_categories": .string("1,4")])
+        #expect(Method.kpcacam.implementation.parameters(p) == ["kernel": .string("rbf"), "gamma": .number(0.25)])
         #expect(Method.gradcam.implementation.parameters(p).isEmpty)
+        p.kernel = .linear
+        #expect(Method.kpcacam.implementation.parameters(p) == ["kernel": .string("linear")], "linear reads no gamma")
     }
 }

@@ -8,13 +8,13 @@ import Tensor
 /// `features.28` whose activations go below 0 (`tools/fixtures/make_pgc2_fixtures.py` writes
 /// `explain/pgc2.json`): Pearson r >= 0.999 and the normalized maps within 2e-3 of the
 /// library's (KPCA-CAM after the library's own sign correction, which ours applies). The same
-/// for FinerCAM with parameters other than the library's defaults
+/// for FinerCAM and KPCA-CAM with parameters other than the library's defaults
 /// (`make_method_parameter_fixtures.py` writes `explain/method_parameters.json`), whose
 /// document reports them.
 @Suite struct PytorchGradCAMMoreMethodsAgreementTests {
     static let records: [ReferenceRecord] = {
         let data = try! Data(contentsOf: References.folder.appendingPathComponent("pgc2.json"))
-        return try! JSONDecoder().decode(References.Index.self, from: data).records + parameterRecords.filter { $0.method == "finercam" }
+        return try! JSONDecoder().decode(References.Index.self, from: data).records + parameterRecords.filter { $0.kind == "pgc_cam" }
     }()
 
     /// The records of `method_parameters.json`.

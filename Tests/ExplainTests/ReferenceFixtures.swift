@@ -50,6 +50,8 @@ struct ReferenceRecord: Decodable, CustomTestStringConvertible {
             switch (name, value) {
             case ("comparison_alpha", .number(let v)): m.comparisonAlpha = Float(v)
             case ("comparison_categories", .string(let v)): m.comparisonCategories = v.split(separator: ",").map { Int($0)! }
+            case ("kernel", .string(let v)): m.kernel = MethodParameters.Kernel(rawValue: v)!
+            case ("gamma", .number(let v)): m.gamma = Float(v)
             case ("seed", .int(let v)): m.seed = UInt64(v)
             default: Issue.record("unexpected parameter \(name) = \(value)")
             }

@@ -3,7 +3,7 @@ import Pipeline
 import TestSupport
 import Testing
 
-/// FinerCAM's own parameters over HTTP: a bad value gets a 400 naming the
+/// FinerCAM's, KPCA-CAM's and DFF's own parameters over HTTP: a bad value gets a 400 naming the
 /// parameter and what is accepted; good values are used and reported in the document.
 @Suite(.timeLimit(.minutes(2))) struct MethodParameterEndpointTests {
     static let refusals: [(query: String, message: String)] = [
@@ -11,6 +11,8 @@ import Testing
         ("method=finercam&comparison_categories=1,0", "parameter 'comparison_categories': '0' is not an integer in 1...100000"),
         ("method=finercam&comparison_categories=2,2", "comparison_categories must not repeat a rank, got 2,2"),
         ("method=finercam&comparison_categories=1000", "comparison_categories: rank 1000 is not below the model's 1000 classes"),
+        ("method=kpcacam&kernel=laplacian", "parameter 'kernel': 'laplacian' is not one of sigmoid, rbf, linear, poly, cosine"),
+        ("method=kpcacam&gamma=-1", "parameter 'gamma': '-1' is not a number in 0.0...1000000.0"),
     ]
 
     @Test(arguments: refusals.indices)
@@ -29,7 +31,9 @@ import Testing
     @Test func reportsTheValuesUsed() async throws {
         let cases: [(query: String, parameters: String?)] = [
             ("method=finercam&comparison_alpha=0.5&comparison_categories=1,4", #"{"comparison_alpha":0.5,"comparison_categories":"1,4"}"#),
-            ("method=gradcam&steps=3&comparison_alpha=2", nil),
+            ("method=kpcacam&kernel=rbf&gamma=0.25", #"{"gamma":0.25,"kernel":"rbf"}"#),
+            ("method=kpcacam&kernel=cosine&gamma=0.25", #"{"kernel":"cosine"}"#),
+            ("method=gradcam&kernel=rbf&comparison_alpha=2", nil),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -4,9 +4,9 @@
 ///
 /// Names: the CLI's `--steps`, `--baseline`, `--samples`, `--noise-level`, `--window`,
 /// `--stride`, `--seed`, `--aug-smooth`, `--eigen-smooth`, `--base-method`,
-/// `--comparison-alpha`, `--comparison-categories`; the API's `steps`, `baseline`, `samples`,
-/// `noise_level`, `window`, `stride`, `seed`, `aug_smooth`, `eigen_smooth`, `base_method`,
-/// `comparison_alpha`, `comparison_categories`.
+/// `--comparison-alpha`, `--comparison-categories`, `--kernel`, `--gamma`; the API's `steps`,
+/// `baseline`, `samples`, `noise_level`, `window`, `stride`, `seed`, `aug_smooth`,
+/// `eigen_smooth`, `base_method`, `comparison_alpha`, `comparison_categories`, `kernel`, `gamma`.
 public struct MethodParameters: Sendable, Hashable {
     /// Points on the path from the baseline to the input (Integrated Gradients).
     public var steps: Int?
@@ -30,6 +30,10 @@ public struct MethodParameters: Sendable, Hashable {
     /// FinerCAM's comparison classes, as ranks by nearness in score to the explained class
     /// (`comparison_categories`; 1 is the nearest other class).
     public var comparisonCategories: [Int]?
+    /// KPCA-CAM's kernel (scikit-learn `KernelPCA`'s `kernel`).
+    public var kernel: Kernel?
+    /// KPCA-CAM's kernel coefficient `γ` (`KernelPCA`'s `gamma`; nil: `1 / channels`).
+    public var gamma: Float?
     /// pytorch-grad-cam's `aug_smooth`: the mean map over flipped and rescaled inputs.
     public var augSmooth = false
     /// pytorch-grad-cam's `eigen_smooth`: the first principal component of the weighted activations.
@@ -53,6 +57,8 @@ public struct MethodParameters: Sendable, Hashable {
         if let comparisonAlpha, !comparisonAlpha.isFinite { throw .invalidParameter("comparison_alpha must be a finite number") }
         try check("comparison_alpha", comparisonAlpha, Self.comparisonAlphaRange)
         if let comparisonCategories { try Self.validate(comparisonCategories: comparisonCategories) }
+        if let gamma, !gamma.isFinite { throw .invalidParameter("gamma must be a finite number") }
+        try check("gamma", gamma, Self.gammaRange)
     }
 
     /// The accepted ranges: they bound each request's work (passes are steps or samples
