@@ -6,6 +6,7 @@ extension RequestParameters {
     static let methodParameterNames: Set<String> = [
         "steps", "baseline", "samples", "noise_level", "window", "stride", "seed", "aug_smooth", "eigen_smooth",
         "base_method", "comparison_alpha", "comparison_categories", "kernel", "gamma",
+        "n_components", "concept_classes",
     ]
 
     /// The method parameters a request gives; each is checked against its range.
@@ -30,6 +31,8 @@ extension RequestParameters {
         m.comparisonCategories = try ints("comparison_categories", in: MethodParameters.comparisonRankRange)
         m.kernel = try choice("kernel", MethodParameters.Kernel.allNames).flatMap(MethodParameters.Kernel.init(rawValue:))
         m.gamma = try float("gamma", in: MethodParameters.gammaRange)
+        m.nComponents = try int("n_components", in: MethodParameters.nComponentsRange)
+        m.conceptClasses = try int("concept_classes", in: MethodParameters.conceptClassesRange)
         return m
     }
 }

@@ -48,6 +48,16 @@ struct MethodParameterOptions: ParsableArguments {
         valueName: "gamma"))
     var gamma: Float?
 
+    @Option(name: .customLong("n-components"), help: ArgumentHelp(
+        "Deep Feature Factorization's concepts, \(MethodParameters.nComponentsRange) and at most the layer's channels (default 5).",
+        valueName: "k"))
+    var nComponents: Int?
+
+    @Option(name: .customLong("concept-classes"), help: ArgumentHelp(
+        "Deep Feature Factorization: classes listed per concept, \(MethodParameters.conceptClassesRange) (default 2).",
+        valueName: "n"))
+    var conceptClasses: Int?
+
     @Flag(name: .customLong("aug-smooth"), help: "Average the map over flipped and rescaled inputs (pytorch-grad-cam's aug_smooth).")
     var augSmooth = false
 
@@ -75,6 +85,8 @@ struct MethodParameterOptions: ParsableArguments {
             m.kernel = value
         }
         m.gamma = gamma
+        m.nComponents = nComponents
+        m.conceptClasses = conceptClasses
         m.samples = samples
         m.noiseLevel = noiseLevel
         m.window = window

@@ -16,6 +16,10 @@ import Testing
         ("comparison_categories repeated", { $0.comparisonCategories = [2, 1, 2] }, "comparison_categories must not repeat a rank, got 2,1,2"),
         ("gamma negative", { $0.gamma = -0.5 }, "gamma must be between 0.0 and 1000000.0, got -0.5"),
         ("gamma infinite", { $0.gamma = .infinity }, "gamma must be a finite number"),
+        ("n_components zero", { $0.nComponents = 0 }, "n_components must be between 1 and 64, got 0"),
+        ("n_components 65", { $0.nComponents = 65 }, "n_components must be between 1 and 64, got 65"),
+        ("concept_classes zero", { $0.conceptClasses = 0 }, "concept_classes must be between 1 and 1000, got 0"),
+        ("concept_classes 1001", { $0.conceptClasses = 1001 }, "concept_classes must be between 1 and 1000, got 1001"),
     ]
 
     @Test(arguments: refused.indices)
@@ -51,10 +55,14 @@ import Testing
         p.comparisonAlpha = 0
         p.comparisonCategories = Array(1...64)
         p.gamma = 0
+        p.nComponents = 64
+        p.conceptClasses = 1000
         try p.validate()
         p.comparisonAlpha = 10
         p.comparisonCategories = [100_000]
         p.gamma = 1_000_000
+        p.nComponents = 1
+        p.conceptClasses = 1
         try p.validate()
     }
 
@@ -63,12 +71,16 @@ import Testing
         var p = MethodParameters()
         #expect(Method.finercam.implementation.parameters(p) == ["comparison_alpha": .number(1), "comparison_categories": .string("1,2,3")])
         #expect(Method.kpcacam.implementation.parameters(p) == ["kernel": .string("sigmoid")])
+        #expect(Method.dff.implementation.parameters(p) == ["n_components": .int(5), "concept_classes": .int(2), "seed": .int(0)])
         p.comparisonAlpha = 0.5
         p.comparisonCategories = [1, 4]
         p.kernel = .rbf
         p.gamma = 0.25
+        p.nComponents = 8
+        p.conceptClasses = 3
         #expect(Method.finercam.implementation.parameters(p) == ["comparison_alpha": .number(0.5), "comparison_categories": .string("1,4")])
         #expect(Method.kpcacam.implementation.parameters(p) == ["kernel": .string("rbf"), "gamma": .number(0.25)])
+        #expect(Method.dff.implementation.parameters(p) == ["n_components": .int(8), "concept_classes": .int(3), "seed": .int(0)])
         #expect(Method.gradcam.implementation.parameters(p).isEmpty)
         p.kernel = .linear
         #expect(Method.kpcacam.implementation.parameters(p) == ["kernel": .string("linear")], "linear reads no gamma")

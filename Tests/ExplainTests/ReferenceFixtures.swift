@@ -52,6 +52,7 @@ struct ReferenceRecord: Decodable, CustomTestStringConvertible {
             case ("comparison_categories", .string(let v)): m.comparisonCategories = v.split(separator: ",").map { Int($0)! }
             case ("kernel", .string(let v)): m.kernel = MethodParameters.Kernel(rawValue: v)!
             case ("gamma", .number(let v)): m.gamma = Float(v)
+            case ("n_components", .int(let v)): m.nComponents = v
             case ("seed", .int(let v)): m.seed = UInt64(v)
             default: Issue.record("unexpected parameter \(name) = \(value)")
             }

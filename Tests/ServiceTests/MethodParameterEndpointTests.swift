@@ -13,6 +13,8 @@ import Testing
         ("method=finercam&comparison_categories=1000", "comparison_categories: rank 1000 is not below the model's 1000 classes"),
         ("method=kpcacam&kernel=laplacian", "parameter 'kernel': 'laplacian' is not one of sigmoid, rbf, linear, poly, cosine"),
         ("method=kpcacam&gamma=-1", "parameter 'gamma': '-1' is not a number in 0.0...1000000.0"),
+        ("method=dff&n_components=65", "parameter 'n_components': '65' is not an integer in 1...64"),
+        ("method=dff&concept_classes=0", "parameter 'concept_classes': '0' is not an integer in 1...1000"),
     ]
 
     @Test(arguments: refusals.indices)
@@ -33,7 +35,7 @@ import Testing
             ("method=finercam&comparison_alpha=0.5&comparison_categories=1,4", #"{"comparison_alpha":0.5,"comparison_categories":"1,4"}"#),
             ("method=kpcacam&kernel=rbf&gamma=0.25", #"{"gamma":0.25,"kernel":"rbf"}"#),
             ("method=kpcacam&kernel=cosine&gamma=0.25", #"{"kernel":"cosine"}"#),
-            ("method=gradcam&kernel=rbf&comparison_alpha=2", nil),
+            ("method=gradcam&kernel=rbf&comparison_alpha=2&n_components=3", nil),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -4,9 +4,10 @@
 ///
 /// Names: the CLI's `--steps`, `--baseline`, `--samples`, `--noise-level`, `--window`,
 /// `--stride`, `--seed`, `--aug-smooth`, `--eigen-smooth`, `--base-method`,
-/// `--comparison-alpha`, `--comparison-categories`, `--kernel`, `--gamma`; the API's `steps`,
-/// `baseline`, `samples`, `noise_level`, `window`, `stride`, `seed`, `aug_smooth`,
-/// `eigen_smooth`, `base_method`, `comparison_alpha`, `comparison_categories`, `kernel`, `gamma`.
+/// `--comparison-alpha`, `--comparison-categories`, `--kernel`, `--gamma`, `--n-components`,
+/// `--concept-classes`; the API's `steps`, `baseline`, `samples`, `noise_level`, `window`,
+/// `stride`, `seed`, `aug_smooth`, `eigen_smooth`, `base_method`, `comparison_alpha`,
+/// `comparison_categories`, `kernel`, `gamma`, `n_components`, `concept_classes`.
 public struct MethodParameters: Sendable, Hashable {
     /// Points on the path from the baseline to the input (Integrated Gradients).
     public var steps: Int?
@@ -34,6 +35,10 @@ public struct MethodParameters: Sendable, Hashable {
     public var kernel: Kernel?
     /// KPCA-CAM's kernel coefficient `γ` (`KernelPCA`'s `gamma`; nil: `1 / channels`).
     public var gamma: Float?
+    /// Deep Feature Factorization's number of concepts (`n_components`).
+    public var nComponents: Int?
+    /// Deep Feature Factorization's classes listed per concept (`run_dff_on_image`'s `top_k`).
+    public var conceptClasses: Int?
     /// pytorch-grad-cam's `aug_smooth`: the mean map over flipped and rescaled inputs.
     public var augSmooth = false
     /// pytorch-grad-cam's `eigen_smooth`: the first principal component of the weighted activations.
@@ -59,6 +64,8 @@ public struct MethodParameters: Sendable, Hashable {
         if let comparisonCategories { try Self.validate(comparisonCategories: comparisonCategories) }
         if let gamma, !gamma.isFinite { throw .invalidParameter("gamma must be a finite number") }
         try check("gamma", gamma, Self.gammaRange)
+        try check("n_components", nComponents, Self.nComponentsRange)
+        try check("concept_classes", conceptClasses, Self.conceptClassesRange)
     }
 
     /// The accepted ranges: they bound each request's work (passes are steps or samples
