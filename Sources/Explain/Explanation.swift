@@ -38,6 +38,8 @@ public struct ClassExplanation: Sendable {
 public struct Concept: Sendable {
     public let heatmap: Heatmap
     public let logits: [Float]
+    /// How many of its classes of largest logit the document lists (`dff`'s `concept_classes`).
+    public let listedClasses: Int
 }
 
 /// A map at the model's input resolution with one plane per input channel, `[C, H, W]`

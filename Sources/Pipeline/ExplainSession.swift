@@ -151,7 +151,7 @@ public final class ExplainSession {
             concepts: explanation.classes.first?.concepts?.map { concept in
                 ConceptEntry(map: MapData(channels: nil, width: concept.heatmap.width, height: concept.heatmap.height, data: concept.heatmap.values),
                              topClasses: Self.predictions(concept.logits, scores: model.scores.scores(concept.logits), labels: model.labels,
-                                                          top: ConceptEntry.topClassCount))
+                                                          top: concept.listedClasses))
             })
         return Output(document: document, image: image, pictures: pictures, timings: timings)
     }

@@ -36,10 +36,8 @@ public struct ExplanationDocument: Codable, Sendable, Equatable {
 /// the classes the model's head scores highest for it (`score` as in `predictions`).
 public struct ConceptEntry: Codable, Sendable, Equatable {
     public var map: MapData
+    /// The concept's classes of largest logit, largest first: `dff`'s `concept_classes` of them.
     public var topClasses: [Prediction]
-
-    /// Classes listed per concept (pytorch-grad-cam's `run_dff_on_image` `top_k`).
-    public static let topClassCount = 2
 
     enum CodingKeys: String, CodingKey {
         case map, topClasses = "top_classes"

@@ -5,7 +5,8 @@ extension RequestParameters {
     /// The API's names of `MethodParameters`.
     static let methodParameterNames: Set<String> = [
         "steps", "baseline", "samples", "noise_level", "window", "stride", "seed", "aug_smooth", "eigen_smooth",
-        "base_method",
+        "base_method", "comparison_alpha", "comparison_categories", "kernel", "gamma",
+        "n_components", "concept_classes",
     ]
 
     /// The method parameters a request gives; each is checked against its range.
@@ -26,6 +27,12 @@ extension RequestParameters {
         m.augSmooth = try bool("aug_smooth") ?? false
         m.eigenSmooth = try bool("eigen_smooth") ?? false
         m.baseMethod = try choice("base_method", MethodParameters.baseMethodNames)
+        m.comparisonAlpha = try float("comparison_alpha", in: MethodParameters.comparisonAlphaRange)
+        m.comparisonCategories = try ints("comparison_categories", in: MethodParameters.comparisonRankRange)
+        m.kernel = try choice("kernel", MethodParameters.Kernel.allNames).flatMap(MethodParameters.Kernel.init(rawValue:))
+        m.gamma = try float("gamma", in: MethodParameters.gammaRange)
+        m.nComponents = try int("n_components", in: MethodParameters.nComponentsRange)
+        m.conceptClasses = try int("concept_classes", in: MethodParameters.conceptClassesRange)
         return m
     }
 }

@@ -42,6 +42,17 @@ struct RequestParameters {
         return value
     }
 
+    /// Every value of `name` (repeated or comma-separated) as integers in `range`; nil when not given.
+    func ints(_ name: String, in range: ClosedRange<Int>) throws -> [Int]? {
+        guard values[name] != nil else { return nil }
+        return try list(name).map { text in
+            guard let value = Int(text), range.contains(value) else {
+                throw ServiceError.badParameter(name, "\(ClientText.quoted(text)) is not an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+    }
+
     func float(_ name: String, in range: ClosedRange<Float>) throws -> Float? {
         guard let text = try single(name) else { return nil }
         guard let value = Float(text), range.contains(value) else {

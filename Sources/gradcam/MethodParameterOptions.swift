@@ -30,6 +30,34 @@ struct MethodParameterOptions: ParsableArguments {
         valueName: "method"))
     var baseMethod: String?
 
+    @Option(name: .customLong("comparison-alpha"), help: ArgumentHelp(
+        "FinerCAM: the weight of the comparison classes' scores, \(MethodParameters.comparisonAlphaRange) (default 1).",
+        valueName: "alpha"))
+    var comparisonAlpha: Float?
+
+    @Option(name: .customLong("comparison-categories"), help: ArgumentHelp(
+        "FinerCAM: the compared classes as ranks by nearness in score to the explained class, e.g. 1,2,3 (the default; 1 is the nearest).",
+        valueName: "r,r,..."))
+    var comparisonCategories: String?
+
+    @Option(help: ArgumentHelp("KPCA-CAM's kernel: \(MethodParameters.Kernel.allNames.joined(separator: ", ")) (default sigmoid).", valueName: "kernel"))
+    var kernel: String?
+
+    @Option(help: ArgumentHelp(
+        "KPCA-CAM's kernel coefficient (sigmoid, rbf, poly), \(MethodParameters.gammaRange) (default 1/channels).",
+        valueName: "gamma"))
+    var gamma: Float?
+
+    @Option(name: .customLong("n-components"), help: ArgumentHelp(
+        "Deep Feature Factorization's concepts, \(MethodParameters.nComponentsRange) and at most the layer's channels (default 5).",
+        valueName: "k"))
+    var nComponents: Int?
+
+    @Option(name: .customLong("concept-classes"), help: ArgumentHelp(
+        "Deep Feature Factorization: classes listed per concept, \(MethodParameters.conceptClassesRange) (default 2).",
+        valueName: "n"))
+    var conceptClasses: Int?
+
     @Flag(name: .customLong("aug-smooth"), help: "Average the map over flipped and rescaled inputs (pytorch-grad-cam's aug_smooth).")
     var augSmooth = false
 
@@ -50,6 +78,15 @@ struct MethodParameterOptions: ParsableArguments {
             }
             m.baseline = value
         }
+        if let kernel {
+            guard let value = MethodParameters.Kernel(rawValue: kernel) else {
+                throw ValidationError("unknown kernel '\(kernel)'; kernels: \(MethodParameters.Kernel.allNames.joined(separator: ", "))")
+            }
+            m.kernel = value
+        }
+        m.gamma = gamma
+        m.nComponents = nComponents
+        m.conceptClasses = conceptClasses
         m.samples = samples
         m.noiseLevel = noiseLevel
         m.window = window
@@ -58,6 +95,15 @@ struct MethodParameterOptions: ParsableArguments {
         m.augSmooth = augSmooth
         m.eigenSmooth = eigenSmooth
         m.baseMethod = baseMethod
+        m.comparisonAlpha = comparisonAlpha
+        m.comparisonCategories = try comparisonCategories.map { text in
+            try text.split(separator: ",", omittingEmptySubsequences: false).map { rank in
+                guard let value = Int(rank) else {
+                    throw ValidationError("--comparison-categories takes ranks separated by commas (e.g. 1,2,3), got '\(text)'")
+                }
+                return value
+            }
+        }
         do { try m.validate() } catch { throw ValidationError(error.description) }
         return m
     }

@@ -11,14 +11,16 @@ import Tensor
 /// map, resized as the library resizes it, has Pearson r >= 0.999 with the library's and is
 /// within 5e-3 per pixel; the head's logits for each concept are within 1e-3 of the library's
 /// (relative to their largest magnitude), so the top classes agree.
+/// The same with 3 and 8 concepts (`make_method_parameter_fixtures.py`'s `n_components`).
 @Suite struct DeepFeatureFactorizationTests {
-    static let records = FullGradAgreementTests.records.filter { $0.kind == "dff" }
+    static let records = (FullGradAgreementTests.records + PytorchGradCAMMoreMethodsAgreementTests.parameterRecords).filter { $0.kind == "dff" }
 
     @Test(arguments: records)
     func conceptsAgree(_ record: ReferenceRecord) throws {
         let (model, input) = try References.model(record)
         let result = try Explainer(model: model).explain(input, method: .dff, classes: [0, 1],
-                                                         layers: [try model.layer(named: record.layerTensor!)])
+                                                         layers: [try model.layer(named: record.layerTensor!)],
+                                                         parameters: record.methodParameters)
         let maps = try record.tensor("maps"), logits = try record.tensor("logits")
         let concepts = try #require(result.classes[0].concepts)
         let (k, height, width) = (maps.shape[0], maps.shape[1], maps.shape[2])
@@ -43,7 +45,7 @@ import Tensor
             #expect(item.heatmap == concepts[best].heatmap)
             #expect(item.concepts?.count == k)
         }
-        #expect(result.parameters == ["n_components": .int(5), "seed": .int(0)])
+        #expect(result.parameters == ["n_components": .int(k), "concept_classes": .int(2), "seed": .int(0)])
     }
 
     /// Another seed starts the factorization elsewhere, and the document says which.
@@ -72,6 +74,18 @@ import Tensor
         } throws: { error in
             guard case .noClassActivationHead = error as? ExplainError else { return false }
             return "\(error)".contains("linear head")
+        }
+    }
+
+    /// More concepts than the layer has channels are refused, naming the count.
+    @Test func refusesMoreComponentsThanChannels() throws {
+        let record = try #require(Self.records.first { $0.case == "activation_idiom" })
+        let (model, input) = try References.model(record)
+        let layer = try model.layer(named: record.layerTensor!)
+        var parameters = MethodParameters()
+        parameters.nComponents = layer.channels + 1
+        #expect(throws: ExplainError.invalidParameter("n_components must be at most the layer's \(layer.channels) channels (each concept is a mix of channels), got \(layer.channels + 1)")) {
+            try Explainer(model: model).explain(input, method: .dff, classes: [0], layers: [layer], parameters: parameters)
         }
     }
 

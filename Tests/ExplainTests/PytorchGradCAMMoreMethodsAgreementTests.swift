@@ -7,10 +7,19 @@ import Tensor
 /// alexnet and resnet18 at their default layers, AblationCAM also at vgg16's convolution
 /// `features.28` whose activations go below 0 (`tools/fixtures/make_pgc2_fixtures.py` writes
 /// `explain/pgc2.json`): Pearson r >= 0.999 and the normalized maps within 2e-3 of the
-/// library's (KPCA-CAM after the library's own sign correction, which ours applies).
+/// library's (KPCA-CAM after the library's own sign correction, which ours applies). The same
+/// for FinerCAM and KPCA-CAM with parameters other than the library's defaults
+/// (`make_method_parameter_fixtures.py` writes `explain/method_parameters.json`), whose
+/// document reports them.
 @Suite struct PytorchGradCAMMoreMethodsAgreementTests {
     static let records: [ReferenceRecord] = {
         let data = try! Data(contentsOf: References.folder.appendingPathComponent("pgc2.json"))
+        return try! JSONDecoder().decode(References.Index.self, from: data).records + parameterRecords.filter { $0.kind == "pgc_cam" }
+    }()
+
+    /// The records of `method_parameters.json`.
+    static let parameterRecords: [ReferenceRecord] = {
+        let data = try! Data(contentsOf: References.folder.appendingPathComponent("method_parameters.json"))
         return try! JSONDecoder().decode(References.Index.self, from: data).records
     }()
 
@@ -21,7 +30,9 @@ import Tensor
         let (model, input) = try References.model(record)
         let method = try #require(Method(named: record.method!))
         let result = try Explainer(model: model).explain(input, method: method, classes: [record.class!],
-                                                         layers: [try model.layer(named: record.layerTensor!)])
+                                                         layers: [try model.layer(named: record.layerTensor!)],
+                                                         parameters: record.methodParameters)
+        if let parameters = record.parameters { expectReported(result.parameters, parameters) }
         let expected = try record.tensor("normalized")
         let ours = result.classes[0].heatmap
         #expect([ours.height, ours.width] == expected.shape)
@@ -37,12 +48,15 @@ import Tensor
     func finerComparesTheLibrarysClasses(_ record: ReferenceRecord) throws {
         let (model, input) = try References.model(record)
         let logits = try Explainer(model: model).predict(input)
-        let compared = FinerCAM.comparisons(logits, main: record.class!)
+        let parameters = record.methodParameters
+        let ranks = try FinerCAM.ranks(parameters, classes: logits.count)
+        let alpha = Double(parameters.comparisonAlpha ?? FinerCAM.defaultAlpha)
+        let compared = FinerCAM.comparisons(logits, main: record.class!, ranks: ranks)
         #expect(compared == record.comparisons)
-        let seed = FinerCAM.seed(logits, main: record.class!)
+        let seed = FinerCAM.seed(logits, main: record.class!, ranks: ranks, alpha: alpha)
         func target(_ s: [Double]) -> Double {
             let top = s.max()!, e = s.map { exp($0 - top) }, z = e.reduce(0, +)
-            let numerator = compared.reduce(0.0) { $0 + e[$1] / z * (s[record.class!] - s[$1]) }
+            let numerator = compared.reduce(0.0) { $0 + e[$1] / z * (s[record.class!] - alpha * s[$1]) }
             return numerator / (compared.reduce(0.0) { $0 + e[$1] / z } + 1e-9)
         }
         let s = logits.map(Double.init), h = 1e-4

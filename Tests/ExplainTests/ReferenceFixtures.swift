@@ -17,9 +17,12 @@ struct ReferenceRecord: Decodable, CustomTestStringConvertible {
     let files: [String: String]
     /// FinerCAM: the comparison classes the library chose.
     var comparisons: [Int]? = nil
+    /// The method's parameters the library was called with, by the API's names, as the
+    /// document reports them (`make_method_parameter_fixtures.py`); nil: its defaults.
+    var parameters: [String: ParameterValue]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case `case`, model, input, kind, method, layer, `class`, files, comparisons
+        case `case`, model, input, kind, method, layer, `class`, files, comparisons, parameters
         case layerTensor = "layer_tensor"
     }
 
@@ -38,6 +41,23 @@ struct ReferenceRecord: Decodable, CustomTestStringConvertible {
         case "CAM": .cam
         default: nil
         }
+    }
+
+    /// `parameters` as the explainer takes them.
+    var methodParameters: MethodParameters {
+        var m = MethodParameters()
+        for (name, value) in parameters ?? [:] {
+            switch (name, value) {
+            case ("comparison_alpha", .number(let v)): m.comparisonAlpha = Float(v)
+            case ("comparison_categories", .string(let v)): m.comparisonCategories = v.split(separator: ",").map { Int($0)! }
+            case ("kernel", .string(let v)): m.kernel = MethodParameters.Kernel(rawValue: v)!
+            case ("gamma", .number(let v)): m.gamma = Float(v)
+            case ("n_components", .int(let v)): m.nComponents = v
+            case ("seed", .int(let v)): m.seed = UInt64(v)
+            default: Issue.record("unexpected parameter \(name) = \(value)")
+            }
+        }
+        return m
     }
 
     func tensor(_ key: String) throws -> Tensor {
@@ -71,6 +91,19 @@ enum References {
             let prepared = (try ExplainableModel(graph: imported.graph, inputShape: input.shape), input)
             cache[record.model] = prepared
             return prepared
+        }
+    }
+}
+
+/// Expects the document's `parameters` to be `expected`: the same names, the same values, numbers
+/// within 1e-6 relative (a Float parameter is reported as its Double).
+func expectReported(_ reported: [String: ParameterValue], _ expected: [String: ParameterValue]) {
+    #expect(Set(reported.keys) == Set(expected.keys))
+    for (name, value) in expected {
+        if case .number(let want) = value, case .number(let got)? = reported[name] {
+            #expect(abs(got - want) <= 1e-6 * abs(want), "\(name): \(got) vs \(want)")
+        } else {
+            #expect(reported[name] == value, "\(name)")
         }
     }
 }

@@ -3,9 +3,11 @@
 /// values a method used, for the document.
 ///
 /// Names: the CLI's `--steps`, `--baseline`, `--samples`, `--noise-level`, `--window`,
-/// `--stride`, `--seed`, `--aug-smooth`, `--eigen-smooth`, `--base-method`; the API's `steps`,
-/// `baseline`, `samples`, `noise_level`, `window`, `stride`, `seed`, `aug_smooth`,
-/// `eigen_smooth`, `base_method`.
+/// `--stride`, `--seed`, `--aug-smooth`, `--eigen-smooth`, `--base-method`,
+/// `--comparison-alpha`, `--comparison-categories`, `--kernel`, `--gamma`, `--n-components`,
+/// `--concept-classes`; the API's `steps`, `baseline`, `samples`, `noise_level`, `window`,
+/// `stride`, `seed`, `aug_smooth`, `eigen_smooth`, `base_method`, `comparison_alpha`,
+/// `comparison_categories`, `kernel`, `gamma`, `n_components`, `concept_classes`.
 public struct MethodParameters: Sendable, Hashable {
     /// Points on the path from the baseline to the input (Integrated Gradients).
     public var steps: Int?
@@ -24,6 +26,19 @@ public struct MethodParameters: Sendable, Hashable {
     /// The gradient attribution SmoothGrad and VarGrad smooth (default saliency;
     /// `baseMethodNames` lists the accepted ones).
     public var baseMethod: String?
+    /// FinerCAM's weight of the comparison classes' scores (the library's `alpha`).
+    public var comparisonAlpha: Float?
+    /// FinerCAM's comparison classes, as ranks by nearness in score to the explained class
+    /// (`comparison_categories`; 1 is the nearest other class).
+    public var comparisonCategories: [Int]?
+    /// KPCA-CAM's kernel (scikit-learn `KernelPCA`'s `kernel`).
+    public var kernel: Kernel?
+    /// KPCA-CAM's kernel coefficient `γ` (`KernelPCA`'s `gamma`; nil: `1 / channels`).
+    public var gamma: Float?
+    /// Deep Feature Factorization's number of concepts (`n_components`).
+    public var nComponents: Int?
+    /// Deep Feature Factorization's classes listed per concept (`run_dff_on_image`'s `top_k`).
+    public var conceptClasses: Int?
     /// pytorch-grad-cam's `aug_smooth`: the mean map over flipped and rescaled inputs.
     public var augSmooth = false
     /// pytorch-grad-cam's `eigen_smooth`: the first principal component of the weighted activations.
@@ -44,6 +59,13 @@ public struct MethodParameters: Sendable, Hashable {
         try check("window", window, Self.windowRange)
         try check("stride", stride, Self.strideRange)
         if let baseMethod, !Self.baseMethodNames.contains(baseMethod) { throw .invalidParameter(Self.baseMethodRefusal(baseMethod)) }
+        if let comparisonAlpha, !comparisonAlpha.isFinite { throw .invalidParameter("comparison_alpha must be a finite number") }
+        try check("comparison_alpha", comparisonAlpha, Self.comparisonAlphaRange)
+        if let comparisonCategories { try Self.validate(comparisonCategories: comparisonCategories) }
+        if let gamma, !gamma.isFinite { throw .invalidParameter("gamma must be a finite number") }
+        try check("gamma", gamma, Self.gammaRange)
+        try check("n_components", nComponents, Self.nComponentsRange)
+        try check("concept_classes", conceptClasses, Self.conceptClassesRange)
     }
 
     /// The accepted ranges: they bound each request's work (passes are steps or samples
