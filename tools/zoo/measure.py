@@ -18,11 +18,10 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / "tools" / "fixtures"), str(REPO / "bench")]
-from check_full_size_explain import pearson  # noqa: E402
 from compare import median_seconds  # noqa: E402
 from fixture_io import preprocess  # noqa: E402,F401 - the tensor both sides feed
 from make_explain_fixtures import run_cam  # noqa: E402
-from onnx_tools import layer_tensor  # noqa: E402,F401 - a module's output tensor in the graph
+from onnx_tools import layer_tensor, pearson  # noqa: E402,F401 - a module's output tensor in the graph
 
 TIMEOUT = 900  # seconds for one CLI call: a full VGG16 bench takes under a minute here
 
