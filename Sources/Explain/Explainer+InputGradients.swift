@@ -11,7 +11,7 @@ extension Explainer {
     /// throws, or its scores are not `[B, classes]`) runs the rows one at a time, now and from
     /// then on (`scoreBatchSize` becomes 1). Throws `Cancellation.Stopped` when the request must stop.
     func inputGradients(of batch: Tensor, classes: [Int], rule: RectifierRule) throws -> [Tensor] {
-        let plan = try BackwardPlan(graph: model.graph, from: model.logits, to: [model.input], rule: rule)
+        let plan = try inputGradientPlan(rule: rule)
         let count = batch.shape[0]
         if count > 1 && scoreBatchSize > 1 {
             do {
@@ -27,6 +27,16 @@ extension Explainer {
             for (k, gradient) in try gradientPass(one, classes: classes, plan: plan).enumerated() { rows[k] += gradient.floats }
         }
         return rows.map { Tensor(shape: batch.shape, floats: $0) }
+    }
+
+    /// Rows per `inputGradients` batch under the memory budget (`gradientBatchSize(for:)`).
+    func inputGradientBatchSize(rule: RectifierRule) throws -> Int {
+        gradientBatchSize(for: try inputGradientPlan(rule: rule))
+    }
+
+    /// The backward pass from the scores to the input under `rule`.
+    private func inputGradientPlan(rule: RectifierRule) throws -> BackwardPlan {
+        try BackwardPlan(graph: model.graph, from: model.logits, to: [model.input], rule: rule)
     }
 
     /// The passes of `inputGradients` for one batch `[N, C, H, W]`.

@@ -13,7 +13,7 @@ extension Explainer {
     /// layers are not `B` rows) runs the rows one at a time, now and from then on
     /// (`scoreBatchSize` becomes 1). Throws `Cancellation.Stopped` when the request must stop.
     func layerEvidence(of batch: Tensor, classes: [Int], layers: [Layer]) throws -> [[LayerEvidence]] {
-        let plan = try BackwardPlan(graph: model.graph, from: model.logits, to: Set(layers.map(\.value)))
+        let plan = try layerPlan(layers)
         let count = batch.shape[0]
         if count > 1 && scoreBatchSize > 1 {
             do {
@@ -27,6 +27,17 @@ extension Explainer {
             try layerPass(Tensor(shape: [1] + batch.shape.dropFirst(), floats: Array(batch.floats[row * size ..< (row + 1) * size])),
                           classes: classes, layers: layers, plan: plan)
         }
+    }
+
+    /// Rows per `layerEvidence` batch under the memory budget (`gradientBatchSize(for:)`): the
+    /// pass keeps the layers besides what its backward pass retains.
+    func layerEvidenceBatchSize(layers: [Layer]) throws -> Int {
+        gradientBatchSize(for: try layerPlan(layers), keeping: Set(layers.map(\.value)))
+    }
+
+    /// The backward pass from the scores to `layers`.
+    private func layerPlan(_ layers: [Layer]) throws -> BackwardPlan {
+        try BackwardPlan(graph: model.graph, from: model.logits, to: Set(layers.map(\.value)))
     }
 
     /// `[N, classes]` (in the logits' shape) with a 1 at `cls` in every row: the seed of a

@@ -11,11 +11,13 @@ extension Evidence {
     }
 
     /// `layerEvidence` of `count` inputs that `row(i)` writes (`C·H·W` values each, channels
-    /// first, into a zeroed buffer), `scoreBatchSize` rows at a time so that memory stays
-    /// bounded whatever `count`: `body(i, layers)` receives input `i`'s evidence.
+    /// first, into a zeroed buffer), as many rows at a time as the memory budget allows
+    /// (`Explainer.gradientBatchSize(for:)`), so that memory stays bounded whatever `count`:
+    /// `body(i, layers)` receives input `i`'s evidence.
     func forEachLayerEvidence(count: Int, row: (_ i: Int, _ values: inout ArraySlice<Float>) -> Void,
                               _ body: (_ i: Int, _ layers: [LayerEvidence]) throws -> Void) throws {
-        try forEachBatch(count: count, row: row) { first, batch in
+        let rowsPerBatch = try explainer.layerEvidenceBatchSize(layers: layers.map(\.layer))
+        try forEachBatch(count: count, rowsPerBatch: rowsPerBatch, row: row) { first, batch in
             for (b, layers) in try layerEvidence(of: batch).enumerated() { try body(first + b, layers) }
         }
     }

@@ -7,8 +7,8 @@ import Tensor
 ///
 /// Parameters: `steps` (Captum's `n_steps`, default 50), `baseline` (default `black`, Captum's
 /// zeros; `BaselineInput`), `seed` (the uniform-noise baseline's draws). The `steps` points
-/// run through the network `scoreBatchSize` at a time, each batch one forward pass and one
-/// backward pass per class (`Evidence.forEachInputGradient`).
+/// run through the network in batches the memory budget allows, each batch one forward pass
+/// and one backward pass per class (`Evidence.forEachInputGradient`).
 struct IntegratedGradients: ExplanationMethod {
     var name: String { "integrated-gradients" }
     var attributesInput: Bool { true }

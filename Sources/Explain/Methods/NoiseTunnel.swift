@@ -9,7 +9,8 @@ import Tensor
 /// Parameters: `samples` (Captum's `nt_samples`, default 5), `noise_level` (`σ`, Captum's
 /// `stdevs`, default 1.0, in the preprocessed input's units), `seed`, `base_method`. Each
 /// copy's attribution reads the copy itself (`x_i ⊙ ∂S/∂x_i` for InputXGradient), as Captum's
-/// does. The copies' gradients run `scoreBatchSize` at a time.
+/// does. The copies' gradients run in batches the memory budget allows
+/// (`Explainer.inputGradientBatchSize(rule:)`).
 struct NoiseTunnel: ExplanationMethod {
     enum Combination { case smoothgrad, vargrad }
     let combination: Combination
@@ -44,7 +45,8 @@ struct NoiseTunnel: ExplanationMethod {
         let samples = copies.samples, size = evidence.input.count
         let zeros = [Double](repeating: 0, count: size)
         var sums = [[Double]](repeating: zeros, count: evidence.classes.count), squares = sums
-        try evidence.forEachBatch(count: samples, row: { _, row in copies.write(into: &row) }) { _, batch in
+        let rowsPerBatch = try evidence.explainer.inputGradientBatchSize(rule: base.rule)
+        try evidence.forEachBatch(count: samples, rowsPerBatch: rowsPerBatch, row: { _, row in copies.write(into: &row) }) { _, batch in
             let gradients = try evidence.inputGradients(of: batch, rule: base.rule)
             for (k, gradient) in gradients.enumerated() {
                 for j in 0 ..< batch.count {

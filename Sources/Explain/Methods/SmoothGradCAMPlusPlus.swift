@@ -14,7 +14,7 @@ import Tensor
 /// the last noisy copy's (its hooks keep the last pass's), not the clean input's.
 ///
 /// The copies are `NoisyCopies` (torch-cam draws one `[1, C, H, W]` block per sample, in that order). The `n` passes
-/// (a forward and a backward pass per class each) run `scoreBatchSize` copies at a time
+/// (a forward and a backward pass per class each) run in batches the memory budget allows
 /// (`Evidence.forEachLayerEvidence`); it declares `scores` since it runs passes of other
 /// inputs, which keeps it out of the batched path of `Explainer+Batch.swift`.
 struct SmoothGradCAMPlusPlus: ExplanationMethod {
