@@ -6,9 +6,15 @@ import Models
 import Pipeline
 
 extension GradCAMService {
-    static let explainParameters: Set<String> = RequestParameters.methodParameterNames.union(
-        ["model", "class", "layer", "method", "format", "alpha", "colormap", "top", "dilate", "max_side",
-         "metrics", "metrics_seed", "box"])
+    /// What an explanation takes, whatever carries it: `POST /gradcam`'s query and form fields,
+    /// and the `parameters` of KServe V1's `:explain` and V2's `infer`; `options(_:)` reads them
+    /// all, so every carrier checks them alike and refuses them with the same message.
+    static let explanationParameters: Set<String> = RequestParameters.methodParameterNames.union(
+        ["class", "layer", "method", "top", "dilate", "metrics", "metrics_seed", "box"])
+    /// The explanation parameters `options(_:)` reads as lists (repeated or comma-separated).
+    static let listParameters: Set<String> = ["class", "layer", "metrics", "comparison_categories"]
+    /// `POST /gradcam`'s: the explanation's, the model, and the PNG answer's drawing.
+    static let explainParameters = explanationParameters.union(["model", "format", "alpha", "colormap", "max_side"])
     static let predictParameters: Set<String> = ["model", "top"]
 
     /// `POST /gradcam`: a PNG overlay (default) or the JSON document of `gradcam explain`.

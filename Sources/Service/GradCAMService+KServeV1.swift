@@ -11,9 +11,12 @@ import Pipeline
 /// - `POST /v1/models/{name}:explain` -> `{"explanations": [<POST /gradcam's JSON document>, ...]}`
 ///
 /// with bodies as ``KServeV1Request`` reads them, one result per instance, in order.
+/// `:explain`'s `parameters` are `POST /gradcam`'s explanation parameters
+/// (`explanationParameters`, the method parameters among them), JSON strings, numbers or
+/// booleans, the lists (`listParameters`) also as arrays; an unknown name is refused, as on
+/// `POST /gradcam`. `:predict` takes `top`.
 extension GradCAMService {
     static let v1PredictParameters: Set<String> = ["top"]
-    static let v1ExplainParameters: Set<String> = ["method", "class", "layer", "top", "dilate"]
 
     /// The route, allowed method and handler of a `/v1/models...` path.
     func v1Route(_ path: String, _ request: HTTPRequest) -> (String, String, () async throws -> HTTPResponse)? {
@@ -47,8 +50,8 @@ extension GradCAMService {
     private func v1Explain(_ name: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let model = try kserveModel(name)
         let body = try KServeV1Request(body: request.body)
-        let options = try Self.options(Self.kserveParameters(body.parameters, accepted: Self.v1ExplainParameters,
-                                                             repeatable: ["class", "layer"]))
+        let options = try Self.options(Self.kserveParameters(body.parameters, accepted: Self.explanationParameters,
+                                                             repeatable: Self.listParameters))
         let documents = try await computeEach(body.images.map(ImageInput.encoded)) { session, image in
             let output = try session.explain(image, model: model, options: options, render: false)
             return (output.document, output.timings)

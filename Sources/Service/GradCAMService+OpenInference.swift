@@ -13,12 +13,12 @@ import Pipeline
 ///
 /// The model's one input is `image` (BYTES `[N]`, encoded images, or FP32 `[N, 3, H, W]` /
 /// `[N, H, W, 3]`, pixel values 0 to 255; its metadata names BYTES, which takes any size); its outputs are
-/// ``InferenceOutput``'s. `parameters` take `method`, `class` (one index or label: the class
-/// `heatmap` and `explanation` explain; default the top-1), `layer` (a name or a comma list
-/// to fuse), `top` (predictions in `explanation`) and `dilate`, as `POST /gradcam` does.
+/// ``InferenceOutput``'s. `parameters` take `POST /gradcam`'s explanation parameters
+/// (`explanationParameters`: `method`, `class` (one index or label: the class `heatmap` and
+/// `explanation` explain; default the top-1), `layer` (a name or a comma list to fuse), `top`
+/// (predictions in `explanation`), `dilate`, the method parameters and the metrics), each a
+/// scalar as the protocol's parameters are; an unknown name is refused, as on `POST /gradcam`.
 extension GradCAMService {
-    static let inferParameters: Set<String> = ["method", "class", "layer", "top", "dilate"]
-
     /// The route, allowed method and handler of a `/v2...` path.
     func openInferenceRoute(_ path: String, _ request: HTTPRequest) -> (String, String, () async throws -> HTTPResponse)? {
         switch path {
@@ -59,7 +59,7 @@ extension GradCAMService {
     private func infer(_ name: String, _ request: HTTPRequest) async throws -> HTTPResponse {
         let model = try kserveModel(name)
         let inference = try InferenceRequest(request, pixelLimit: configuration.maxImagePixels)
-        let options = try Self.options(Self.kserveParameters(inference.parameters, accepted: Self.inferParameters))
+        let options = try Self.options(Self.kserveParameters(inference.parameters, accepted: Self.explanationParameters))
         guard options.classes.count <= 1 else {
             throw ServiceError.badParameter("class", "infer explains one class per image (heatmap is [N, h, w]); give one index or label")
         }

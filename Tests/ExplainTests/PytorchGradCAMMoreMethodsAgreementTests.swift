@@ -10,11 +10,13 @@ import Tensor
 /// library's (KPCA-CAM after the library's own sign correction, which ours applies). The same
 /// for FinerCAM and KPCA-CAM with parameters other than the library's defaults
 /// (`make_method_parameter_fixtures.py` writes `explain/method_parameters.json`), whose
-/// document reports them.
+/// document reports them, and for FinerCAM on models of 3 and 10 classes
+/// (`FinerCAMFewClassesTests.records`).
 @Suite struct PytorchGradCAMMoreMethodsAgreementTests {
     static let records: [ReferenceRecord] = {
         let data = try! Data(contentsOf: References.folder.appendingPathComponent("pgc2.json"))
         return try! JSONDecoder().decode(References.Index.self, from: data).records + parameterRecords.filter { $0.kind == "pgc_cam" }
+            + FinerCAMFewClassesTests.records
     }()
 
     /// The records of `method_parameters.json`.

@@ -157,7 +157,7 @@ import Testing
         (#"{"inputs": [{"name": "image", "datatype": "BYTES", "shape": [1], "data": ["aGk="]}], "outputs": [{"name": "heatmap", "parameters": {"binary_data": 1}}]}"#, nil, "binary_data must be a boolean, not a number"),
         (#"{"inputs": [{"name": "image", "datatype": "BYTES", "shape": [1], "data": ["aGk="]}], "parameters": {"binary_data_output": "yes"}}"#, nil, "binary_data_output\" must be a boolean"),
         (#"{"inputs": [{"name": "image", "datatype": "BYTES", "shape": [1], "data": ["aGk="]}], "parameters": {"class": "3,4"}}"#, nil, "infer explains one class per image"),
-        (#"{"inputs": [{"name": "image", "datatype": "BYTES", "shape": [1], "data": ["aGk="]}], "parameters": {"alpha": 0.5}}"#, nil, "unknown parameter 'alpha'; accepted: class, dilate, layer, method, top"),
+        (#"{"inputs": [{"name": "image", "datatype": "BYTES", "shape": [1], "data": ["aGk="]}], "parameters": {"alpha": 0.5}}"#, nil, "unknown parameter 'alpha'; accepted: aug_smooth, base_method, baseline, box, class, comparison_alpha"),
         (#"{"inputs": [{"name": "image", "datatype": "BYTES", "shape": [1], "data": ["aGk="]}], "id": 5}"#, nil, #""id" must be a string, not a number"#),
         (#"{"inputs": [{"name": "image", "datatype": "BYTES", "shape": [1], "data": ["aGk="]}]}"#, nil, "unrecognized image format"),
         (#"{"inputs": []}"#, "99", "Inference-Header-Content-Length must be the JSON header's length in bytes, 0 to 14"),

@@ -249,3 +249,100 @@ def test_kserve_v2_fp32_image_tensor_answers_as_the_encoded_image(base_url: str)
     assert list(expected) == TENSOR_OUTPUTS
     for result in (binary, as_json):
         assert {o.name: o.as_numpy().tolist() for o in result.outputs} == expected
+
+
+# Method parameters through each client, read as POST /gradcam reads its query: the document
+# reports the value used, and a bad value gets POST /gradcam's 400 message, naming it.
+STEPS = {"method": "integrated-gradients", "steps": 8}
+BAD_STEPS = {"method": "integrated-gradients", "steps": 0}
+
+
+def refusal(base_url: str, **parameters: str) -> str:
+    """POST /gradcam's 400 message for `parameters`."""
+    reply = requests.post(f"{base_url}/gradcam", params={"model": MODEL, "format": "json", **parameters},
+                          files={"image": IMAGES[0]}, timeout=60)
+    assert reply.status_code == 400, reply.text
+    return reply.json()["error"]["message"]
+
+
+def kserve_v1_explain(base_url: str, parameters: dict) -> dict:
+    async def run():
+        client = kserve_client("v1")
+        try:
+            return await client.explain(base_url, MODEL, {"instances": [{"b64": base64.b64encode(IMAGES[0]).decode()}],
+                                                          "parameters": parameters})
+        finally:
+            await client.close()
+
+    return asyncio.run(run())
+
+
+def kserve_v2_explanation(base_url: str, parameters: dict) -> dict:
+    async def run():
+        client = kserve_client("v2")
+        try:
+            image = InferInput(name="image", shape=[1], datatype="BYTES")
+            image.set_data_from_numpy(np.array(IMAGES[:1], dtype=np.object_), binary_data=True)
+            request = InferRequest(model_name=MODEL, infer_inputs=[image], parameters=parameters,
+                                   request_outputs=[RequestedOutput("explanation")])
+            return await client.infer(base_url, request, model_name=MODEL)
+        finally:
+            await client.close()
+
+    return json.loads(asyncio.run(run()).outputs[0].as_numpy()[0])
+
+
+def triton_explanation(base_url: str, parameters: dict) -> dict:
+    client = triton.InferenceServerClient(url=urllib.parse.urlsplit(base_url).netloc, connection_timeout=120, network_timeout=120)
+    try:
+        image = triton.InferInput("image", [1], "BYTES")
+        image.set_data_from_numpy(np.array(IMAGES[:1], dtype=np.object_))
+        result = client.infer(MODEL, [image], parameters=parameters, outputs=[triton.InferRequestedOutput("explanation")])
+        return json.loads(result.as_numpy("explanation")[0])
+    finally:
+        client.close()
+
+
+def test_kserve_v1_explain_takes_method_parameters(base_url: str) -> None:
+    documents = kserve_v1_explain(base_url, {**STEPS, "baseline": "blurred"})["explanations"]
+    assert documents[0]["parameters"]["steps"] == 8 and documents[0]["parameters"]["baseline"] == "blurred"
+    assert documents == [explained(base_url, IMAGES[0], method="integrated-gradients", steps="8", baseline="blurred")]
+
+
+def test_kserve_v1_explain_refuses_a_bad_method_parameter_as_post_gradcam(base_url: str) -> None:
+    import httpx
+
+    with pytest.raises(httpx.HTTPStatusError) as raised:
+        kserve_v1_explain(base_url, BAD_STEPS)
+    assert raised.value.response.status_code == 400
+    message = raised.value.response.json()["error"]
+    assert message == refusal(base_url, method="integrated-gradients", steps="0")
+    assert message.startswith("parameter 'steps': '0' is not an integer in 1...1024")
+
+
+def test_kserve_v2_infer_takes_method_parameters(base_url: str) -> None:
+    document = kserve_v2_explanation(base_url, STEPS)
+    assert document["parameters"]["steps"] == 8
+    assert document == explained(base_url, IMAGES[0], method="integrated-gradients", steps="8")
+
+
+def test_kserve_v2_infer_refuses_a_bad_method_parameter_as_post_gradcam(base_url: str) -> None:
+    import httpx
+
+    with pytest.raises(httpx.HTTPStatusError) as raised:
+        kserve_v2_explanation(base_url, BAD_STEPS)
+    assert raised.value.response.status_code == 400
+    assert raised.value.response.json()["error"] == refusal(base_url, method="integrated-gradients", steps="0")
+
+
+def test_tritonclient_infer_takes_method_parameters(base_url: str) -> None:
+    document = triton_explanation(base_url, {"method": "finercam", "comparison_categories": "1,4", "comparison_alpha": 0.5})
+    assert document["parameters"] == {"comparison_alpha": 0.5, "comparison_categories": "1,4"}
+    assert document == explained(base_url, IMAGES[0], method="finercam", comparison_categories="1,4", comparison_alpha="0.5")
+
+
+def test_tritonclient_infer_refuses_a_bad_method_parameter_as_post_gradcam(base_url: str) -> None:
+    with pytest.raises(triton.InferenceServerException) as raised:
+        triton_explanation(base_url, BAD_STEPS)
+    assert raised.value.status() == "400"
+    assert raised.value.message() == refusal(base_url, method="integrated-gradients", steps="0")

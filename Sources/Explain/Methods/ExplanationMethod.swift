@@ -19,8 +19,13 @@ public protocol ExplanationMethod: Sendable {
     /// Which of pytorch-grad-cam's `eigen_smooth` and `aug_smooth` the method honours.
     var smoothing: Smoothing { get }
     /// The parameter values the method uses for `requested` (its defaults filled in), by the
-    /// API's names, for the document; empty for methods without parameters.
+    /// API's names, for the document; empty for methods without parameters. A method whose
+    /// defaults depend on the model implements `parameters(_:classes:)` instead.
     func parameters(_ requested: MethodParameters) -> [String: ParameterValue]
+    /// The values the method uses for `requested` on a model of `classes` classes, for a
+    /// method whose defaults depend on the model (FinerCAM's ranks); the document reports
+    /// these. By default `parameters(_:)`.
+    func parameters(_ requested: MethodParameters, classes: Int) -> [String: ParameterValue]
     /// One explanation per class of `evidence.classes`, in order.
     func explain(_ evidence: Evidence) throws -> [ClassExplanation]
 }
@@ -29,6 +34,7 @@ extension ExplanationMethod {
     public var attributesInput: Bool { false }
     public var smoothing: Smoothing { [] }
     public func parameters(_ requested: MethodParameters) -> [String: ParameterValue] { [:] }
+    public func parameters(_ requested: MethodParameters, classes: Int) -> [String: ParameterValue] { parameters(requested) }
 }
 
 /// What a method reads from the network. The explainer computes the union over the methods

@@ -29,9 +29,14 @@ struct FinerCAM: ExplanationMethod {
     /// on a model with fewer classes, those that exist (as the library clamps them).
     static let defaultRanks = [1, 2, 3]
 
-    func parameters(_ requested: MethodParameters) -> [String: ParameterValue] {
+    /// The default ranks a model of `classes` classes has: `1...3` capped at `classes − 1`.
+    static func defaultRanks(classes: Int) -> [Int] { defaultRanks.filter { $0 < classes } }
+
+    /// The ranks reported are those compared: the requested ones, or the default ranks that
+    /// exist (`"1,2"` on a 3-class model).
+    func parameters(_ requested: MethodParameters, classes: Int) -> [String: ParameterValue] {
         ["comparison_alpha": .number(Double(requested.comparisonAlpha ?? Self.defaultAlpha)),
-         "comparison_categories": .string((requested.comparisonCategories ?? Self.defaultRanks).map(String.init).joined(separator: ","))]
+         "comparison_categories": .string((requested.comparisonCategories ?? Self.defaultRanks(classes: classes)).map(String.init).joined(separator: ","))]
     }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {
@@ -49,7 +54,7 @@ struct FinerCAM: ExplanationMethod {
     /// The requested ranks, each below the model's `classes` (refused otherwise, naming the
     /// count), or the default ranks that exist.
     static func ranks(_ parameters: MethodParameters, classes: Int) throws -> [Int] {
-        guard let ranks = parameters.comparisonCategories else { return defaultRanks.filter { $0 < classes } }
+        guard let ranks = parameters.comparisonCategories else { return defaultRanks(classes: classes) }
         if let beyond = ranks.first(where: { $0 >= classes }) {
             throw ExplainError.invalidParameter("comparison_categories: rank \(beyond) is not below the model's \(classes) classes (ranks 1...\(classes - 1) name the other classes by nearness in score)")
         }

@@ -24,8 +24,9 @@ public struct Smoothing: OptionSet, Sendable {
 }
 
 extension Method {
-    /// What the document reports: the method's own parameters and the smoothing it applied.
-    func reportedParameters(_ requested: MethodParameters) -> [String: ParameterValue] {
-        implementation.parameters(requested).merging(implementation.smoothing.applied(requested)) { own, _ in own }
+    /// What the document reports: the method's own parameters on a model of `classes` classes
+    /// and the smoothing it applied.
+    func reportedParameters(_ requested: MethodParameters, classes: Int) -> [String: ParameterValue] {
+        implementation.parameters(requested, classes: classes).merging(implementation.smoothing.applied(requested)) { own, _ in own }
     }
 }
