@@ -21,6 +21,10 @@ public protocol ExplanationMethod: Sendable {
     /// The parameter values the method uses for `requested` (its defaults filled in), by the
     /// API's names, for the document; empty for methods without parameters.
     func parameters(_ requested: MethodParameters) -> [String: ParameterValue]
+    /// What the document reports for an explanation of `model` at `layers`: by default
+    /// `parameters(requested)`; a method whose computation depends on the model adds how it
+    /// computed it (ShapleyCAM's Hessian-vector product).
+    func parameters(_ requested: MethodParameters, model: ExplainableModel, layers: [Layer]) -> [String: ParameterValue]
     /// One explanation per class of `evidence.classes`, in order.
     func explain(_ evidence: Evidence) throws -> [ClassExplanation]
 }
@@ -29,6 +33,9 @@ extension ExplanationMethod {
     public var attributesInput: Bool { false }
     public var smoothing: Smoothing { [] }
     public func parameters(_ requested: MethodParameters) -> [String: ParameterValue] { [:] }
+    public func parameters(_ requested: MethodParameters, model: ExplainableModel, layers: [Layer]) -> [String: ParameterValue] {
+        parameters(requested)
+    }
 }
 
 /// What a method reads from the network. The explainer computes the union over the methods
