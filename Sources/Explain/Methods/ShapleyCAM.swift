@@ -22,17 +22,20 @@ import Tensor
 ///   one every path to the scores goes through (no skip connection around it); otherwise it is
 ///   refused with `ExplainError.unsupportedModel`.
 ///
-/// The step `ε = 2⁻⁸`: the scales `1 ± ε` and the division by `2ε` are exact in float32; the
-/// truncation error is `ε²/6·|d³G/dt³|` (`ε² ≈ 1.5e-5` relative where the head is a LayerNorm:
-/// there `G(tA) = G(A)/t`), the rounding error about `u·κ/ε` (`u = 6e-8`). A step 8x larger
-/// lets one of the two passes cross a kink of a piecewise-linear operator after the layer
-/// (HardSwish at ±3), where the quotient is no derivative: measured on `mobilenetv3_idiom`'s
-/// `features.2`, ε = 3e-2 was 17 % off in `mean H·A`, ε ≤ 1e-2 under 1e-4. Against the
-/// library's exact autograd product (float64), `mean_ij H·A` was 1e-5..9e-5 off relative to its
-/// largest channel for ε between 3e-3 and 5e-3 on the mobilenetv3, ConvNeXt and EfficientNet
-/// fixtures, 1e-4..7e-4 at 1e-3..3e-4 (rounding); Richardson extrapolation (two more passes)
-/// removes only the truncation term, already below the rounding at this step, and doubles the
-/// step at which kinks are crossed, so it is not used.
+/// The step `ε = 2⁻¹⁰`: the scales `1 ± ε` and the division by `2ε` are exact in float32. The
+/// truncation error is `ε²/6·|d³G/dt³|` (`ε² ≈ 1e-6`; at a head that is a LayerNorm alone,
+/// `G(tA) = G(A)/t`, it is `ε²` relative), the rounding error about `u·κ/ε` (`u = 6e-8`), so
+/// steps near 2⁻⁸ minimize the sum. Smaller, because a larger step lets one of the two passes
+/// cross a kink of a piecewise-linear operator after the layer (HardSwish at ±3), where the
+/// quotient is no derivative (autograd takes the side the point is on). Measured against the
+/// library's signed maps (max |difference| / max |map|, ours in float32) on this suite's
+/// fixtures (`ShapleyCAMAgreementTests`), per step 2⁻⁴ … 2⁻¹³: smooth heads (ConvNeXt's GELU
+/// and LayerNorm, EfficientNet's SiLU and Sigmoid) 2e-3 at 2⁻⁴ (truncation) down to 6e-6..3e-5
+/// at 2⁻⁸, then up to 1e-4..4e-4 at 2⁻¹³ (rounding); mobilenetv3's `features.2` (HardSwish
+/// after it) 2e-2..9e-2 at 2⁻⁴..2⁻⁷ (a kink crossed), 7e-6 at 2⁻⁸; at 2⁻¹⁰ every case is within
+/// 5e-5. Richardson extrapolation (two more passes) removes only the truncation term, already
+/// below the rounding at these steps, and doubles the step at which kinks are crossed: not used.
+/// `make_shapleycam_fixtures.py --step-study` prints the same study of `mean H·A` in PyTorch.
 struct ShapleyCAM: ExplanationMethod {
     var name: String { "shapleycam" }
     var summary: String { "ShapleyCAM: channels weighted by the spatial mean of gradient − ½·Hessian·activations (the Hessian product by central differences after a curved operator, exactly 0 after piecewise-linear ones)" }
@@ -40,7 +43,7 @@ struct ShapleyCAM: ExplanationMethod {
     var smoothing: Smoothing { .all }
 
     /// The central difference's relative step along `A`.
-    static let step: Float = 1.0 / 256
+    static let step: Float = 1.0 / 1024
 
     /// Operators whose output is piecewise linear in every input (second derivative 0 almost
     /// everywhere), or that carry no gradient (shapes, casts).
