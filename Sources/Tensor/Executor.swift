@@ -184,7 +184,12 @@ public final class Executor {
     public func forward(from start: ValueID, _ tensor: Tensor, preparing plans: [BackwardPlan] = []) throws -> PassResult {
         let runs = try nodes(from: start)
         beginPass()
-        defer { previousPool = [:] }
+        // Unlike a full pass, keep the buffers this one did not use: the next full pass (the
+        // next request's) needs them, and a few passes from a layer must not reallocate it.
+        defer {
+            pool.merge(previousPool) { $0 + $1 }
+            previousPool = [:]
+        }
         values[start.index] = tensor
         shapes[start.index] = tensor.shape
         fed = start
