@@ -120,7 +120,7 @@ extension Explainer {
         timings.map = clock.now - start
         return (0..<n).map { row in
             Explanation(logits: Array(logits[row * classCount ..< (row + 1) * classCount]), classes: [explained[row]], timings: timings,
-                        parameters: method.reportedParameters(parameters, classes: classCount))
+                        parameters: method.reportedParameters(parameters, model: model, layers: layers))
         }
     }
 

@@ -140,7 +140,7 @@ public final class Explainer {
             own.forward += methodPassTime
             own.map = clock.now - start - methodPassTime
             return Explanation(logits: logits, classes: explained, timings: own,
-                               parameters: method.reportedParameters(parameters, classes: logits.count))
+                               parameters: method.reportedParameters(parameters, model: model, layers: usedLayers))
         }
     }
 

@@ -176,18 +176,25 @@ public final class Executor {
     /// Runs the graph forward from an inner value: `tensor` is taken as `start`'s value and
     /// only the nodes that depend on it run (AblationCAM feeds a layer's ablated activations).
     /// Its batch may differ from the pass that computed `start` (`[B] + shape.dropFirst()`).
+    /// `plans`: backward passes to prepare for, as `forward(_:keep:preparing:)`'s (their
+    /// targets must be `start` or values computed from it).
     ///
     /// - Throws: `EngineError.graph` when the pass cannot begin at `start` (`checkStart`).
     @discardableResult
-    public func forward(from start: ValueID, _ tensor: Tensor) throws -> PassResult {
+    public func forward(from start: ValueID, _ tensor: Tensor, preparing plans: [BackwardPlan] = []) throws -> PassResult {
         let runs = try nodes(from: start)
         beginPass()
-        defer { previousPool = [:] }
+        // Unlike a full pass, keep the buffers this one did not use: the next full pass (the
+        // next request's) needs them, and a few passes from a layer must not reallocate it.
+        defer {
+            pool.merge(previousPool) { $0 + $1 }
+            previousPool = [:]
+        }
         values[start.index] = tensor
         shapes[start.index] = tensor.shape
         fed = start
         defer { fed = nil }
-        try run(pinned: Set(graph.outputs), runs: runs)
+        try run(pinned: plans.reduce(Set(graph.outputs)) { $0.union($1.retained) }, runs: runs)
         return try result([])
     }
 

@@ -69,8 +69,8 @@ import Testing
     /// Each method reports its own parameters, defaults filled in, and not the others'.
     @Test func eachMethodReportsItsOwn() {
         var p = MethodParameters()
-        #expect(Method.finercam.implementation.parameters(p, classes: 1000) == ["comparison_alpha": .number(1), "comparison_categories": .string("1,2,3")])
-        #expect(Method.finercam.implementation.parameters(p, classes: 3) == ["comparison_alpha": .number(1), "comparison_categories": .string("1,2")],
+        #expect(FinerCAM.parameters(p, classes: 1000) == ["comparison_alpha": .number(1), "comparison_categories": .string("1,2,3")])
+        #expect(FinerCAM.parameters(p, classes: 3) == ["comparison_alpha": .number(1), "comparison_categories": .string("1,2")],
                 "the default ranks that exist")
         #expect(Method.kpcacam.implementation.parameters(p) == ["kernel": .string("sigmoid")])
         #expect(Method.dff.implementation.parameters(p) == ["n_components": .int(5), "concept_classes": .int(2), "seed": .int(0)])
@@ -80,7 +80,7 @@ import Testing
         p.gamma = 0.25
         p.nComponents = 8
         p.conceptClasses = 3
-        #expect(Method.finercam.implementation.parameters(p, classes: 1000) == ["comparison_alpha": .number(0.5), "comparison_categories": .string("1,4")])
+        #expect(FinerCAM.parameters(p, classes: 1000) == ["comparison_alpha": .number(0.5), "comparison_categories": .string("1,4")])
         #expect(Method.kpcacam.implementation.parameters(p) == ["kernel": .string("rbf"), "gamma": .number(0.25)])
         #expect(Method.dff.implementation.parameters(p) == ["n_components": .int(8), "concept_classes": .int(3), "seed": .int(0)])
         #expect(Method.gradcam.implementation.parameters(p).isEmpty)

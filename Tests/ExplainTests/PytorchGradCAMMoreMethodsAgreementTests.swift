@@ -144,27 +144,3 @@ import Tensor
         }
     }
 }
-
-extension PytorchGradCAMMoreMethodsAgreementTests {
-    /// ShapleyCAM takes the layers whose Hessian-vector product is 0 (piecewise-linear
-    /// operators after them) and refuses the others, naming the operator: mobilenetv3's
-    /// classifier has a HardSwish. A Softmax after the scores (bvlcalexnet) does not count.
-    @Test func shapleyRefusesALayerFollowedByACurvedOperator() throws {
-        let mobilenet = ReferenceRecord(
-            case: "mobilenetv3_idiom", model: "../models/mobilenetv3_idiom/model.onnx",
-            input: "../models/mobilenetv3_idiom/test_data_set_0/input_0.pb", kind: "model", method: nil,
-            layer: nil, layerTensor: nil, class: nil, files: [:])
-        let (model, input) = try References.model(mobilenet)
-        #expect {
-            try Explainer(model: model).explain(input, method: .shapleycam, classes: nil, layers: [model.defaultLayer])
-        } throws: { error in
-            guard case .unsupportedModel(let reason) = error as? ExplainError else { return false }
-            return reason.contains("'/classifier/classifier.1/HardSwish' (HardSwish)")
-        }
-        let (bvlc, bvlcInput) = try References.model(.bvlc)
-        let explainer = Explainer(model: bvlc)
-        let shapley = try explainer.explain(bvlcInput, method: .shapleycam, classes: nil, layers: [bvlc.defaultLayer])
-        let gradcam = try explainer.explain(bvlcInput, method: .gradcam, classes: nil, layers: [bvlc.defaultLayer])
-        #expect(shapley.classes[0].heatmap == gradcam.classes[0].heatmap)
-    }
-}

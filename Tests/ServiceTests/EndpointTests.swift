@@ -119,14 +119,16 @@ import Testing
     }
 
     /// A method that cannot explain the chosen model at that layer is the client's choice: a
-    /// 400 naming why, not a server fault (ShapleyCAM needs a second-order pass past HardSwish).
+    /// 400 naming why, not a server fault (AblationCAM's passes from the layer cannot start
+    /// inside a residual block: the sum after it also reads the block's input).
     @Test func aMethodThatCannotExplainTheModelIsABadRequest() async throws {
         try await withService(modelsDirectory: Fixture.mobilenetDirectory) { _, port in
-            let reply = try await post(port, "/gradcam?model=mobilenetv3_idiom&method=shapleycam&format=json",
+            let layer = "/features/features.2/block/block.1/block.1.2/HardSwish_output_0"
+            let reply = try await post(port, "/gradcam?model=mobilenetv3_idiom&method=ablationcam&layer=\(layer)&format=json",
                                        raw: Fixture.png, contentType: "image/png")
             #expect(reply.status == 400)
             #expect(reply.errorCode == "unsupported_for_model")
-            #expect(reply.text.contains("HardSwish") && reply.text.contains("second-order"), "\(reply.text)")
+            #expect(reply.text.contains("cannot start at the layer"), "\(reply.text)")
         }
     }
 

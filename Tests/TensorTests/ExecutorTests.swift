@@ -46,6 +46,22 @@ import Testing
         #expect(executor.forwardCount == 7)
     }
 
+    /// A pass from an inner value can be prepared for a backward pass to that value (each
+    /// row its own gradient), and keeps the buffers it did not use for the next full pass.
+    @Test func aPassFromAnInnerValuePreparesBackwardAndKeepsBuffers() throws {
+        let (graph, x, _, b, y) = chain()
+        let executor = Executor(graph: graph)
+        try executor.forward([x: input])
+        try executor.forward([x: input])
+        let steady = executor.heldFloats
+        try executor.forward(from: b, input)
+        #expect(executor.heldFloats >= steady)
+        let plan = try BackwardPlan(graph: graph, from: y, to: [b])
+        try executor.forward(from: b, Tensor(shape: [2, 4], floats: [1, -2, 3, -4, -1, 2, -3, 4]), preparing: [plan])
+        let gradient = try executor.backward(plan, seed: Tensor(shape: [2, 4], floats: [Float](repeating: 1, count: 8)))
+        #expect(try gradient.tensor(b).floats == [1, 0, 1, 0, 0, 1, 0, 1])
+    }
+
     @Test func backwardVisitsOnlyTheNodesBetweenSeedAndTarget() throws {
         let (graph, x, a, b, y) = chain()
         let plan = try BackwardPlan(graph: graph, from: y, to: [b])

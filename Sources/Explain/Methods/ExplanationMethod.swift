@@ -20,12 +20,12 @@ public protocol ExplanationMethod: Sendable {
     var smoothing: Smoothing { get }
     /// The parameter values the method uses for `requested` (its defaults filled in), by the
     /// API's names, for the document; empty for methods without parameters. A method whose
-    /// defaults depend on the model implements `parameters(_:classes:)` instead.
+    /// values depend on the model implements `parameters(_:model:layers:)` instead.
     func parameters(_ requested: MethodParameters) -> [String: ParameterValue]
-    /// The values the method uses for `requested` on a model of `classes` classes, for a
-    /// method whose defaults depend on the model (FinerCAM's ranks); the document reports
-    /// these. By default `parameters(_:)`.
-    func parameters(_ requested: MethodParameters, classes: Int) -> [String: ParameterValue]
+    /// What the document reports for an explanation of `model` at `layers`: by default
+    /// `parameters(requested)`; a method whose values depend on the model reports those it
+    /// used (FinerCAM's ranks that exist) and how it computed (ShapleyCAM's Hessian-vector product).
+    func parameters(_ requested: MethodParameters, model: ExplainableModel, layers: [Layer]) -> [String: ParameterValue]
     /// One explanation per class of `evidence.classes`, in order.
     func explain(_ evidence: Evidence) throws -> [ClassExplanation]
 }
@@ -34,7 +34,9 @@ extension ExplanationMethod {
     public var attributesInput: Bool { false }
     public var smoothing: Smoothing { [] }
     public func parameters(_ requested: MethodParameters) -> [String: ParameterValue] { [:] }
-    public func parameters(_ requested: MethodParameters, classes: Int) -> [String: ParameterValue] { parameters(requested) }
+    public func parameters(_ requested: MethodParameters, model: ExplainableModel, layers: [Layer]) -> [String: ParameterValue] {
+        parameters(requested)
+    }
 }
 
 /// What a method reads from the network. The explainer computes the union over the methods

@@ -32,11 +32,15 @@ struct FinerCAM: ExplanationMethod {
     /// The default ranks a model of `classes` classes has: `1...3` capped at `classes − 1`.
     static func defaultRanks(classes: Int) -> [Int] { defaultRanks.filter { $0 < classes } }
 
-    /// The ranks reported are those compared: the requested ones, or the default ranks that
-    /// exist (`"1,2"` on a 3-class model).
-    func parameters(_ requested: MethodParameters, classes: Int) -> [String: ParameterValue] {
-        ["comparison_alpha": .number(Double(requested.comparisonAlpha ?? Self.defaultAlpha)),
-         "comparison_categories": .string((requested.comparisonCategories ?? Self.defaultRanks(classes: classes)).map(String.init).joined(separator: ","))]
+    func parameters(_ requested: MethodParameters, model: ExplainableModel, layers: [Layer]) -> [String: ParameterValue] {
+        Self.parameters(requested, classes: model.classCount)
+    }
+
+    /// What the document reports on a model of `classes` classes: the ranks compared, the
+    /// requested ones or the default ranks that exist (`"1,2"` on a 3-class model).
+    static func parameters(_ requested: MethodParameters, classes: Int) -> [String: ParameterValue] {
+        ["comparison_alpha": .number(Double(requested.comparisonAlpha ?? defaultAlpha)),
+         "comparison_categories": .string((requested.comparisonCategories ?? defaultRanks(classes: classes)).map(String.init).joined(separator: ","))]
     }
 
     func explain(_ evidence: Evidence) throws -> [ClassExplanation] {

@@ -24,9 +24,10 @@ public struct Smoothing: OptionSet, Sendable {
 }
 
 extension Method {
-    /// What the document reports: the method's own parameters on a model of `classes` classes
-    /// and the smoothing it applied.
-    func reportedParameters(_ requested: MethodParameters, classes: Int) -> [String: ParameterValue] {
-        implementation.parameters(requested, classes: classes).merging(implementation.smoothing.applied(requested)) { own, _ in own }
+    /// What the document reports for `model` at `layers`: the method's own parameters and
+    /// the smoothing it applied.
+    func reportedParameters(_ requested: MethodParameters, model: ExplainableModel, layers: [Layer]) -> [String: ParameterValue] {
+        implementation.parameters(requested, model: model, layers: layers)
+            .merging(implementation.smoothing.applied(requested)) { own, _ in own }
     }
 }
