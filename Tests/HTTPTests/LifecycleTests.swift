@@ -9,6 +9,15 @@ import Darwin
 
 /// Connection cap, graceful shutdown, vanished clients, signals.
 @Suite(.timeLimit(.minutes(2))) struct LifecycleTests {
+    /// The test configuration listening on a loopback address of the test's own: a test that
+    /// checks that the port refuses connections after shutdown must not reach another test's
+    /// server, which may bind the same port number on 127.0.0.1 as soon as it is free.
+    static func ownAddress(_ host: String) -> HTTPServer.Configuration {
+        var configuration = HTTPServer.Configuration.testing
+        configuration.host = host
+        return configuration
+    }
+
     @Test func refusesConnectionsOverTheCap() async throws {
         var configuration = HTTPServer.Configuration.testing
         configuration.maxConnections = 2
@@ -30,16 +39,16 @@ import Darwin
 
     @Test func shutdownFinishesTheRequestInFlightAndClosesIdleConnections() async throws {
         // Long timeouts, so that only the shutdown can be what closes the idle connection.
-        var configuration = HTTPServer.Configuration.testing
+        var configuration = Self.ownAddress("127.0.0.11")
         configuration.keepAliveTimeout = .seconds(30)
         let server = HTTPServer(configuration: configuration, responder: TestResponder())
         let port = try server.start()
 
-        let idle = try SocketClient(port: port)
+        let idle = try SocketClient(port: port, host: "127.0.0.11")
         await idle.send(get("/"))
         #expect(try await idle.readResponse().status == 200)
 
-        let busy = try SocketClient(port: port)
+        let busy = try SocketClient(port: port, host: "127.0.0.11")
         let sent = monotonicSeconds()
         await busy.send(get("/slow?ms=700"))
         try await Task.sleep(for: .milliseconds(150))
@@ -62,7 +71,7 @@ import Darwin
         let elapsed = monotonicSeconds() - sent
         #expect(elapsed >= 0.7 && elapsed < 3, "shutdown returned \(elapsed) s after the request")
         #expect(server.connectionCount == 0)
-        #expect(throws: SocketClientError.self) { try SocketClient(port: port) }
+        #expect(throws: SocketClientError.self) { try SocketClient(port: port, host: "127.0.0.11") }
     }
 
     @Test func shutdownClosesWhatOutlastsTheGracePeriod() async throws {
@@ -83,11 +92,11 @@ import Darwin
     }
 
     @Test func announcesTheDrainBeforeClosingTheListener() async throws {
-        var configuration = HTTPServer.Configuration.testing
+        var configuration = Self.ownAddress("127.0.0.12")
         configuration.keepAliveTimeout = .seconds(30)
         let server = HTTPServer(configuration: configuration, responder: TestResponder())
         let port = try server.start()
-        let reused = try SocketClient(port: port)
+        let reused = try SocketClient(port: port, host: "127.0.0.12")
         await reused.send(get("/"))
         #expect(try await reused.readResponse().header("Connection") == nil)
 
@@ -97,7 +106,7 @@ import Darwin
 
         // Within the announcement the listener still accepts, and every answer
         // (on a new connection, and on a reused keep-alive one) says it closes.
-        let late = try SocketClient(port: port)
+        let late = try SocketClient(port: port, host: "127.0.0.12")
         let lateResponse = try await late.exchange(get("/"))
         #expect(lateResponse.status == 200)
         #expect(lateResponse.header("Connection") == "close")
@@ -110,17 +119,17 @@ import Darwin
         await shutdown.value
         let elapsed = monotonicSeconds() - start
         #expect(elapsed >= 0.75 && elapsed < 3, "shutdown returned after \(elapsed) s")
-        #expect(throws: SocketClientError.self) { try SocketClient(port: port) }
+        #expect(throws: SocketClientError.self) { try SocketClient(port: port, host: "127.0.0.12") }
     }
 
     @Test func waitUntilStoppedReturnsAfterShutdown() async throws {
-        let server = HTTPServer(configuration: .testing, responder: TestResponder())
+        let server = HTTPServer(configuration: Self.ownAddress("127.0.0.13"), responder: TestResponder())
         let port = try server.start()
         let waiter = Task { await server.waitUntilStopped() }
         await server.shutdown()
         await waiter.value  // (the suite's time limit fails the test if it never returns)
         #expect(throws: SocketClientError.self, "the port still accepts after the server stopped") {
-            _ = try SocketClient(port: port)
+            _ = try SocketClient(port: port, host: "127.0.0.13")
         }
         let start = monotonicSeconds()
         await server.shutdown()
@@ -143,7 +152,7 @@ import Darwin
     }
 
     @Test func shutsDownOnASignal() async throws {
-        let server = HTTPServer(configuration: .testing, responder: TestResponder())
+        let server = HTTPServer(configuration: Self.ownAddress("127.0.0.14"), responder: TestResponder())
         let port = try server.start()
         let observer = server.shutdownOnSignals([SIGUSR2], grace: .seconds(1))
         defer { observer.cancel() }
@@ -151,7 +160,7 @@ import Darwin
         try await Task.sleep(for: .milliseconds(100))
         kill(getpid(), SIGUSR2)
         await server.waitUntilStopped()
-        #expect(throws: SocketClientError.self) { try SocketClient(port: port) }
+        #expect(throws: SocketClientError.self) { try SocketClient(port: port, host: "127.0.0.14") }
     }
 
     @Test func reportsWhyItCannotListen() async throws {

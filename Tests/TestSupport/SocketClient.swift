@@ -35,13 +35,13 @@ public final class SocketClient: @unchecked Sendable {
     /// Bytes read past the end of the last response.
     private var received: [UInt8] = []
 
-    /// Connects to 127.0.0.1:`port`, from `source` when given (another loopback address,
-    /// such as 127.0.0.2, stands for another client host). Every later call waits at most
-    /// `timeout`.
-    public init(port: Int, source: String? = nil, timeout: Duration = .seconds(10)) throws {
+    /// Connects to `host`:`port` (an IPv4 literal, 127.0.0.1 by default), from `source` when
+    /// given (another loopback address, such as 127.0.0.2, stands for another client host).
+    /// Every later call waits at most `timeout`.
+    public init(port: Int, host: String = "127.0.0.1", source: String? = nil, timeout: Duration = .seconds(10)) throws {
         // Both stored properties are set only on success: a throwing init that had set them
         // all would also run `deinit`, closing the descriptor a second time.
-        descriptor = try Self.connect(port: port, source: source, timeout: timeout)
+        descriptor = try Self.connect(port: port, host: host, source: source, timeout: timeout)
         self.timeout = timeout
     }
 
@@ -220,7 +220,7 @@ public final class SocketClient: @unchecked Sendable {
 
     /// A connected socket, or `connectFailed`; with `timeout` as its send timeout (which on
     /// Linux bounds the connect too).
-    private static func connect(port: Int, source: String?, timeout: Duration) throws -> Int32 {
+    private static func connect(port: Int, host: String, source: String?, timeout: Duration) throws -> Int32 {
         guard let port16 = UInt16(exactly: port) else { throw SocketClientError.connectFailed(EINVAL) }
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -248,7 +248,7 @@ public final class SocketClient: @unchecked Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(port16.bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw fail(EINVAL) }
         guard withSocketAddress(&address, { connectSocket(descriptor, $0, $1) }) == 0 else { throw fail(errno) }
         // Connecting to a port nobody listens on can, rarely, pick that same port as its own
         // source port and connect to itself (TCP simultaneous open). That is a refusal too.
