@@ -9,7 +9,7 @@ extension Explainer {
     /// - Throws: `ExplainError.unsupportedModel` when a pass cannot start at the layer (a node
     ///   after it also reads a value computed before it: a skip connection around it).
     func scores(from layer: Layer, activations batch: Tensor) throws -> [Float] {
-        try inLayerBatches(layer, batch) { rows, _ in
+        try inLayerBatches(layer, batch, rowsPerBatch: layerBatchSize(layer)) { rows, _ in
             try self.executor.forward(from: layer.value, layer.layout.fromNCHW(rows)).tensor(self.model.logits).floats
         }
     }
@@ -17,33 +17,32 @@ extension Explainer {
     /// The class gradients at `layer` of a batch of its activations, from passes that start at
     /// the layer: row `b` of the result `[B, C, h, w]` is `∂S_{classes[b]}/∂A` at
     /// `A = batch[b]` (`batch [B, C, h, w]` channels first, as the result). Per batch of rows
-    /// (`inLayerBatches`), one forward pass from the layer preparing the backward plan
+    /// (`inLayerBatches`, as many as `layerBatchSize` and `gradientBatchSize(for:)` both allow:
+    /// the pass also holds what the backward pass reads), one forward pass from the layer preparing the backward plan
     /// (`Executor.forward(from:_:preparing:)`) and one backward pass seeded `[n, classes]`
     /// one-hot at each row's class, so each row's gradient is its own.
     ///
     /// - Throws: `ExplainError.unsupportedModel` when a pass cannot start at the layer.
     func layerGradients(from layer: Layer, activations batch: Tensor, classes: [Int]) throws -> Tensor {
         let plan = try BackwardPlan(graph: model.graph, from: model.logits, to: [layer.value])
-        let classCount = model.classCount
-        let floats = try inLayerBatches(layer, batch) { rows, first in
+        let rowsPerBatch = min(layerBatchSize(layer), gradientBatchSize(for: plan))
+        let floats = try inLayerBatches(layer, batch, rowsPerBatch: rowsPerBatch) { rows, first in
             let n = rows.shape[0]
             try self.executor.forward(from: layer.value, layer.layout.fromNCHW(rows), preparing: [plan])
-            var seed = Tensor.zeros([n, classCount])
-            for row in 0..<n { seed.floats[row * classCount + classes[first + row]] = 1 }
-            let gradients = try self.executor.backward(plan, seed: seed.reshaped([n] + self.model.shapes[self.model.logits.index]!.dropFirst()))
+            let gradients = try self.executor.backward(plan, seed: self.batchSeed(classes: Array(classes[first ..< first + n])))
             return try layer.layout.nchw(gradients.tensor(layer.value)).floats
         }
         return Tensor(shape: batch.shape, floats: floats)
     }
 
     /// `run(rows, first)` over the rows of `batch [B, ...]` for passes that start at `layer`,
-    /// `layerBatchSize(layer)` rows at a time (`rows` is `[n, ...]` from row `first`), the
+    /// `rowsPerBatch` rows at a time (`rows` is `[n, ...]` from row `first`), the
     /// results concatenated in row order. A graph that cannot run a batch (the pass throws an
     /// `EngineError`) runs the rows one at a time, now and from then on (`scoreBatchSize`
     /// becomes 1, as `scores(_:)`).
     ///
     /// - Throws: `ExplainError.unsupportedModel` when a pass cannot start at the layer.
-    private func inLayerBatches(_ layer: Layer, _ batch: Tensor,
+    private func inLayerBatches(_ layer: Layer, _ batch: Tensor, rowsPerBatch: Int,
                                 _ run: (_ rows: Tensor, _ first: Int) throws -> [Float]) throws -> [Float] {
         do {
             try executor.checkStart(layer.value)
@@ -54,11 +53,10 @@ extension Explainer {
         let rows = { (start: Int, n: Int) in
             Tensor(shape: [n] + batch.shape.dropFirst(), floats: Array(batch.floats[start * size ..< (start + n) * size]))
         }
-        let batchSize = layerBatchSize(layer)
         var results: [Float] = []
         var start = 0
         while start < count {
-            let n = min(scoreBatchSize > 1 ? batchSize : 1, count - start)
+            let n = min(scoreBatchSize > 1 ? rowsPerBatch : 1, count - start)
             if n > 1 {
                 do {
                     results += try run(rows(start, n), start)

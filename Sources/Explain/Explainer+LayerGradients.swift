@@ -43,9 +43,15 @@ extension Explainer {
     /// `[N, classes]` (in the logits' shape) with a 1 at `cls` in every row: the seed of a
     /// backward pass giving each row of a batch its own gradient of class `cls`.
     func batchSeed(rows n: Int, class cls: Int) -> Tensor {
-        let classCount = model.classCount
+        batchSeed(classes: Array(repeating: cls, count: n))
+    }
+
+    /// `[N, classes]` (in the logits' shape) with row `b` one-hot at `classes[b]`: the seed of a
+    /// backward pass giving each row of a batch its own gradient of its own class.
+    func batchSeed(classes rowClasses: [Int]) -> Tensor {
+        let classCount = model.classCount, n = rowClasses.count
         var seed = Tensor.zeros([n, classCount])
-        for row in 0..<n { seed.floats[row * classCount + cls] = 1 }
+        for (row, cls) in rowClasses.enumerated() { seed.floats[row * classCount + cls] = 1 }
         return seed.reshaped([n] + model.shapes[model.logits.index]!.dropFirst())
     }
 

@@ -88,9 +88,14 @@ public final class Executor {
             values[input.index] = tensor
             shapes[input.index] = tensor.shape
         }
-        let pinned = plans.reduce(keep.union(graph.outputs)) { $0.union($1.retained) }
-        try run(pinned: pinned)
+        try run(pinned: pinned(keep, preparing: plans))
         return try result(keep)
+    }
+
+    /// What a pass must not release: `keep`, the graph's outputs, and what the backward
+    /// passes `plans` will read.
+    private func pinned(_ keep: Set<ValueID>, preparing plans: [BackwardPlan]) -> Set<ValueID> {
+        plans.reduce(keep.union(graph.outputs)) { $0.union($1.retained) }
     }
 
     /// Runs the nodes forward in order, skipping those `runs` leaves out (nil: all of them).
@@ -194,7 +199,7 @@ public final class Executor {
         shapes[start.index] = tensor.shape
         fed = start
         defer { fed = nil }
-        try run(pinned: plans.reduce(Set(graph.outputs)) { $0.union($1.retained) }, runs: runs)
+        try run(pinned: pinned([], preparing: plans), runs: runs)
         return try result([])
     }
 
