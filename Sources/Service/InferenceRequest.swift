@@ -269,6 +269,7 @@ struct InferenceRequest {
         switch value {
         case let .string(text): ClientText.quoted(text)
         case let .number(number): value.integer.map(String.init) ?? String(number)
+        case let .largeInteger(number): String(number)
         case let .array(items) where items.allSatisfy({ $0.integer != nil }) && items.count <= 8:
             "[" + items.compactMap(\.integer).map(String.init).joined(separator: ", ") + "]"
         default: value.typeName

@@ -7,6 +7,8 @@ enum JSONValue: Decodable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
+    /// A non-negative integer from 2⁵³ up, which `number` could round (a 64-bit `seed`): kept exact.
+    case largeInteger(UInt64)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -23,7 +25,11 @@ enum JSONValue: Decodable, Equatable {
         if value.decodeNil() {
             self = .null
         } else if let number = try? value.decode(Double.self) {
-            self = .number(number)
+            if abs(number) >= 0x1p53, let exact = try? value.decode(UInt64.self) {
+                self = .largeInteger(exact)
+            } else {
+                self = .number(number)
+            }
         } else if let flag = try? value.decode(Bool.self) {
             self = .bool(flag)
         } else if let text = try? value.decode(String.self) {
@@ -110,7 +116,7 @@ enum JSONValue: Decodable, Equatable {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
-        case .number: "a number"
+        case .number, .largeInteger: "a number"
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"
@@ -119,6 +125,7 @@ enum JSONValue: Decodable, Equatable {
 
     /// The value as an integer, when it is a number without a fraction within `Int`'s range.
     var integer: Int? {
+        if case let .largeInteger(value) = self { return Int(exactly: value) }
         guard case let .number(value) = self, value.rounded() == value, abs(value) < 0x1p62 else { return nil }
         return Int(value)
     }
@@ -130,6 +137,7 @@ enum JSONValue: Decodable, Equatable {
         case let .string(text): text
         case let .bool(flag): flag ? "true" : "false"
         case let .number(value): integer.map(String.init) ?? String(value)
+        case let .largeInteger(value): String(value)
         case .null, .array, .object: nil
         }
     }

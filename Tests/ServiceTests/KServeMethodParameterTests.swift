@@ -63,6 +63,27 @@ import Testing
         }
     }
 
+    /// A seed above 2⁵³ sent as a JSON number is used exactly, as the same digits in the query
+    /// (a Double would round 2⁵³ + 1 to 2⁵³ and refuse 2⁶⁴ − 1 as out of range).
+    @Test(arguments: [UInt64(1) << 53 + 1, UInt64.max])
+    func aLargeSeedAsAJSONNumberIsExact(seed: UInt64) async throws {
+        try await withSharedService { port in
+            let parameters: [String: Any] = ["method": "smoothgrad", "samples": 2, "seed": seed, "class": 3]
+            let query = "method=smoothgrad&samples=2&seed=\(seed)&class=3"
+            let expected = KServeClient.object(try await direct(port, query))
+            let reported = (expected["parameters"] as? [String: Any])?["seed"] as? NSNumber
+            #expect(reported?.uint64Value == seed, "\(expected)")
+            let v1 = try await v1Explain(port, parameters)
+            #expect(v1.status == 200, "\(v1)")
+            let documents = try #require(KServeClient.object(v1)["explanations"] as? [[String: Any]])
+            #expect(documents.first.map { $0 as NSDictionary } == expected as NSDictionary)
+            let v2 = try await v2Infer(port, parameters)
+            #expect(v2.status == 200, "\(v2)")
+            let expectedV2 = KServeClient.object(try await direct(port, query + "&top=5"))
+            #expect(try inferred(v2) as NSDictionary == expectedV2 as NSDictionary)
+        }
+    }
+
     /// A bad value is refused with `POST /gradcam`'s message for the same value (its query
     /// text; the V2 value a scalar, the V1 value as JSON carries it).
     @Test(arguments: [
