@@ -7,11 +7,12 @@ import CKernels
 /// where `g = m / (M / group)`.
 ///
 /// Forward, by the first path that applies:
-/// - Winograd F(4x4, 3x3) for 3x3, stride-1, undilated, ungrouped kernels whose weights are
-///   constant (`preparing(weights:)`), with at least `WinogradKernel.minimumInputChannels` input
-///   channels and at least `WinogradKernel.minimumOutputPixels` output pixels over the batch
-///   (AlexNet's 13x13 layers at 5 images or more: the transformed weights are read once per
-///   chunk of tiles, whichever images the tiles belong to);
+/// - Winograd F(4x4, 3x3) for 3x3 and F(2x2, 5x5) for 5x5 stride-1, undilated, ungrouped
+///   kernels whose weights are constant (`preparing(weights:)`), with at least
+///   `WinogradKernel.minimumInputChannels` input channels and at least
+///   `WinogradKernel.minimumOutputPixels(kernelSize:)` output pixels over the batch (AlexNet's
+///   13x13 layers at 5 images or more: the transformed weights are read once per chunk of
+///   tiles, whichever images the tiles belong to);
 /// - depthwise (one input channel per group, `Depthwise`), plane by plane in C;
 /// - otherwise im2col of the whole image (none for a 1x1, stride-1, unpadded kernel: the image
 ///   is its own column matrix), then one GEMM per group and image, the groups split among
@@ -31,19 +32,22 @@ public struct Conv: ActivatingOperator {
         self.group = group
     }
 
-    /// This convolution with its fast path prepared for constant `weights` `[M, C/group, kH, kW]`
-    /// with at least `minimumInputChannels` input channels, used when the output has at least
-    /// `minimumOutputPixels` pixels over the batch (or the gradient's replicas).
+    /// This convolution with its fast path prepared for constant 3x3 or 5x5 `weights`
+    /// `[M, C/group, kH, kW]` with at least `minimumInputChannels` input channels, used when the
+    /// output has at least `minimumOutputPixels` pixels over the batch (or the gradient's
+    /// replicas; nil: `WinogradKernel.minimumOutputPixels(kernelSize:)`).
     public func preparing(
         weights: Tensor,
         minimumInputChannels: Int = WinogradKernel.minimumInputChannels,
-        minimumOutputPixels: Int = WinogradKernel.minimumOutputPixels
+        minimumOutputPixels: Int? = nil
     ) -> Conv {
         var prepared = self
         let s = weights.shape
-        if s.count == 4, s[1] >= minimumInputChannels, s[2] == 3, s[3] == 3, group == 1, weights.elementType == .float32 {
-            prepared.winograd = LazyWinogradKernel(weights: weights.floats, outChannels: s[0], inChannels: s[1],
-                                                   minimumOutputPixels: minimumOutputPixels)
+        if s.count == 4, s[1] >= minimumInputChannels, s[2] == s[3], WinogradKernel.kernelSizes.contains(s[2]),
+           group == 1, weights.elementType == .float32 {
+            prepared.winograd = LazyWinogradKernel(
+                weights: weights.floats, outChannels: s[0], inChannels: s[1], kernelSize: s[2],
+                minimumOutputPixels: minimumOutputPixels ?? WinogradKernel.minimumOutputPixels(kernelSize: s[2]))
         }
         return prepared
     }
@@ -63,16 +67,18 @@ public struct Conv: ActivatingOperator {
         var k: Int { cPerGroup * kernelArea }
         var outPlane: Int { geometry.outH * geometry.outW }
         var inPlane: Int { geometry.inH * geometry.inW }
-        /// The Winograd kernel, when it applies: 3x3, stride 1, no dilation, at most 2 cells of
-        /// leading padding (so the input gradient's padding `2 − pad` is not negative), and an
-        /// output over all `images` large enough to repay the transform's 4x weight memory. The
-        /// first call that applies builds the transform (four times the weights' size) under the
+        /// The Winograd kernel, when it applies: the prepared kernel's size r (3 or 5), stride 1,
+        /// no dilation, at most r − 1 cells of leading padding (so the input gradient's padding
+        /// `r − 1 − pad` is not negative), and an
+        /// output over all `images` large enough to repay the transform's weight memory. The
+        /// first call that applies builds the transform (36/r² times the weights' size) under the
         /// lazy kernel's lock.
         func winogradKernelMakingIfNeeded(_ lazy: LazyWinogradKernel?, images: Int) -> WinogradKernel? {
             let g = geometry
-            guard let lazy, lazy.outChannels == m, lazy.inChannels == c, g.kernelH == 3, g.kernelW == 3,
+            guard let lazy, lazy.outChannels == m, lazy.inChannels == c,
+                  g.kernelH == lazy.kernelSize, g.kernelW == lazy.kernelSize,
                   g.strideH == 1, g.strideW == 1, g.dilationH == 1, g.dilationW == 1,
-                  g.padTop <= 2, g.padLeft <= 2,
+                  g.padTop < lazy.kernelSize, g.padLeft < lazy.kernelSize,
                   images.multipliedReportingOverflow(by: g.outH * g.outW).partialValue >= lazy.minimumOutputPixels
             else { return nil }
             return lazy.kernel
@@ -228,12 +234,12 @@ public struct Conv: ActivatingOperator {
         var dx = Tensor.zeros([replicas] + shape.dropFirst())
         let workspace = context.workspace
         if let kernel = p.winogradKernelMakingIfNeeded(winograd, images: replicas) {
-            // The input gradient is the correlation of dY, padded by 2 − pad, with the flipped kernel.
-            let g = p.geometry
+            // The input gradient is the correlation of dY, padded by r − 1 − pad, with the flipped kernel.
+            let g = p.geometry, reach = kernel.kernelSize - 1
             gradient.floats.withUnsafeBufferPointer { dyp in
                 dx.floats.withUnsafeMutableBufferPointer { dxp in
                     Winograd.convolve(dyp.baseAddress!, images: replicas, height: g.outH, width: g.outW,
-                                      padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, outHeight: g.inH, outWidth: g.inW,
+                                      padTop: reach - g.padTop, padLeft: reach - g.padLeft, outHeight: g.inH, outWidth: g.inW,
                                       kernel: kernel, transposed: true, bias: nil, activation: nil,
                                       into: dxp.baseAddress!, workspace: workspace)
                 }
