@@ -97,14 +97,16 @@ import Testing
         }
     }
 
-    @Test(arguments: [2, 3, 5, 16, 17])
+    @Test(arguments: [2, 3, 5, 7, 8, 16, 17])
     func fewRowsProductsEqualTheProductByHand(_ m: Int) throws {
         // 2...16 rows (a batch through a fully connected layer) take the few-rows kernels, 17
-        // the general product; k crosses the transposed kernel's depth block (2048) and n the
-        // other's column block (1024). Columns of A that are zero in every row are rows of B
-        // the product need not read: a NaN planted there stays out of the result.
+        // the general product. k crosses the transposed kernels' depth blocks (2048, and 8192
+        // for AVX2's) and ends in a block that is not whole vectors of 8; n crosses the other
+        // kernel's column block (1024) and leaves 2 columns after AVX2's blocks of 3, and the m
+        // rows leave 0 to 3 after its blocks of 4. Columns of A that are zero in every row are
+        // rows of B the product need not read: a NaN planted there stays out of the result.
         var random = TestRandom(seed: UInt64(55 + m))
-        let k = 2100, n = 1100
+        let k = 8203, n = 1100
         var a = random.tensor([m, k])
         for row in 0..<m {
             for i in 0..<k where i % 3 == 0 { a.floats[row * k + i] = 0 }
