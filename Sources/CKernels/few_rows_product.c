@@ -10,14 +10,20 @@
  * (32 KiB) stay in the level-1 and level-2 caches while every row of `b` passes by. */
 #define DEPTH_BLOCK 2048
 
+/* c[r][j] = beta c[r][j] for the columns [column_begin, column_end) of the m rows; with beta == 0,
+ * c is only written (a NaN there does not survive). */
+static void scale_columns(int m, float beta, float *c, size_t ldc, int column_begin, int column_end) {
+    for (int r = 0; r < m; r++) {
+        for (int j = column_begin; j < column_end; j++) c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j];
+    }
+}
+
 /* few_rows_times_transposed where AVX2 and FMA are missing, vectorized by the compiler for the
  * baseline instruction set: two columns and four rows at once. */
 static void few_rows_times_transposed_portable(int m, int k, const float *a, size_t lda, const float *b, size_t ldb,
                                                float alpha, float beta, float *c, size_t ldc, int column_begin,
                                                int column_end) {
-    for (int r = 0; r < m; r++) {
-        for (int j = column_begin; j < column_end; j++) c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j];
-    }
+    scale_columns(m, beta, c, ldc, column_begin, column_end);
     for (int d = 0; d < k; d += DEPTH_BLOCK) {
         const int depth = k - d < DEPTH_BLOCK ? k - d : DEPTH_BLOCK;
         int j = column_begin;
@@ -104,9 +110,7 @@ __attribute__((target("avx2,fma")))
 static void few_rows_times_transposed_avx2(int m, int k, const float *a, size_t lda, const float *b, size_t ldb,
                                            float alpha, float beta, float *c, size_t ldc, int column_begin,
                                            int column_end) {
-    for (int r = 0; r < m; r++) {
-        for (int j = column_begin; j < column_end; j++) c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j];
-    }
+    scale_columns(m, beta, c, ldc, column_begin, column_end);
     for (int d = 0; d < k; d += AVX2_DEPTH_BLOCK) {
         const int depth = k - d < AVX2_DEPTH_BLOCK ? k - d : AVX2_DEPTH_BLOCK, vectors = depth & ~7;
         int j = column_begin;
@@ -192,9 +196,7 @@ VECTORIZED(few_rows_times_matrix,
            (int m, const float *a, size_t lda, const int *rows, int count, const float *b, size_t ldb, float alpha,
             float beta, float *c, size_t ldc, int column_begin, int column_end),
            (m, a, lda, rows, count, b, ldb, alpha, beta, c, ldc, column_begin, column_end)) {
-    for (int r = 0; r < m; r++) {
-        for (int j = column_begin; j < column_end; j++) c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j];
-    }
+    scale_columns(m, beta, c, ldc, column_begin, column_end);
     for (int begin = column_begin; begin < column_end; begin += COLUMN_BLOCK) {
         const int n = column_end - begin < COLUMN_BLOCK ? column_end - begin : COLUMN_BLOCK;
         int i = 0;
