@@ -69,10 +69,9 @@ public struct Conv: ActivatingOperator {
         var inPlane: Int { geometry.inH * geometry.inW }
         /// The Winograd kernel, when it applies: the prepared kernel's size r (3 or 5), stride 1,
         /// no dilation, at most r − 1 cells of leading padding (so the input gradient's padding
-        /// `r − 1 − pad` is not negative), and an
-        /// output over all `images` large enough to repay the transform's weight memory. The
-        /// first call that applies builds the transform (36/r² times the weights' size) under the
-        /// lazy kernel's lock.
+        /// `r − 1 − pad` is not negative), and an output over all `images` large enough to repay
+        /// the transform's weight memory. The first call that applies builds the transform
+        /// (36/r² times the weights' size) under the lazy kernel's lock.
         func winogradKernelMakingIfNeeded(_ lazy: LazyWinogradKernel?, images: Int) -> WinogradKernel? {
             let g = geometry
             guard let lazy, lazy.outChannels == m, lazy.inChannels == c,
