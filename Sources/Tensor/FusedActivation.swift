@@ -9,7 +9,8 @@ import CKernels
 /// - `hardSwish`: `y · min(max(y/6 + 1/2, 0), 1)` (`HardSwish`);
 /// - `silu`: `y · σ(y) = y / (1 + e^−y)` (`Sigmoid` then `Mul` of its input and output);
 /// - `gelu`: `y · (1 + erf(y/√2)) / 2`, as the exporters write GELU: `Div` by √2 (or `Mul` by
-///   1/√2), `Erf`, `Add` 1, `Mul` by `y`, `Mul` by 1/2 (ConvNeXt).
+///   1/√2), `Erf`, `Add` 1, then `Mul` by `y` and `Mul` by 1/2 (TorchScript's exporter), or
+///   `Mul` by 1/2 and `Mul` by `y` (the dynamo exporter) (ConvNeXt).
 public enum FusedActivation: Sendable, Hashable {
     case relu
     case clip(lo: Float, hi: Float)
@@ -64,7 +65,8 @@ public enum FusedActivation: Sendable, Hashable {
 
     /// Whether the five nodes after `nodes[index]` compute GELU of its output `y` and nothing
     /// else reads `y` or the values between: `d = y / √2` (or `y · (1/√2)`), `e = Erf(d)`,
-    /// `a = e + 1`, `m = y · a`, then `m · 0.5` (commuted operands accepted).
+    /// `a = e + 1`, then either `m = y · a` and `m · 0.5` (TorchScript's exporter) or
+    /// `h = a · 0.5` and `y · h` (the dynamo exporter); commuted operands accepted.
     private static func gelu(after index: Int, in graph: Graph, lastUse: [Int]) -> Bool {
         let nodes = graph.nodes
         guard index + 5 < nodes.count else { return false }
@@ -73,7 +75,7 @@ public enum FusedActivation: Sendable, Hashable {
         guard chain.allSatisfy({ $0.outputs.count == 1 }) else { return false }
         let values = chain.map { $0.outputs[0] }
         /// Whether `node` is `kind` of `operand` and a constant scalar within 1e-6 of `constant`
-        /// (in either order when `commutes`).
+        /// (in either order, but for `Div` and `Sub`).
         func arithmetic(_ node: Node, _ kind: Arithmetic.Kind, _ operand: ValueID, _ constant: Float) -> Bool {
             guard let op = node.op as? Arithmetic, op.kind == kind, node.inputs.count == 2 else { return false }
             let pairs = kind == .div || kind == .sub ? [(0, 1)] : [(0, 1), (1, 0)]
@@ -83,14 +85,25 @@ public enum FusedActivation: Sendable, Hashable {
                 return abs(scalar.floats[0] - constant) <= 1e-6 * abs(constant)
             }
         }
+        /// Whether `node` multiplies `y` by `operand`.
+        func timesY(_ node: Node, _ operand: ValueID) -> Bool {
+            guard let product = node.op as? Arithmetic, product.kind == .mul else { return false }
+            return node.inputs == [y, operand] || node.inputs == [operand, y]
+        }
         let scaled = arithmetic(chain[0], .div, y, Float(2).squareRoot()) || arithmetic(chain[0], .mul, y, 1 / Float(2).squareRoot())
         guard scaled, (chain[1].op as? UnaryFunction)?.function == .erf, chain[1].inputs == [values[0]],
-              arithmetic(chain[2], .add, values[1], 1),
-              let product = chain[3].op as? Arithmetic, product.kind == .mul,
-              chain[3].inputs == [y, values[2]] || chain[3].inputs == [values[2], y],
-              arithmetic(chain[4], .mul, values[3], 0.5) else { return false }
-        // y is read by the Div and the first Mul only; each value between by the next node only.
-        let reads = [index + 4, index + 2, index + 3, index + 4, index + 5]
+              arithmetic(chain[2], .add, values[1], 1) else { return false }
+        // The node reading y besides the Div: the first Mul (product first) or the last (half first).
+        let secondRead: Int
+        if timesY(chain[3], values[2]), arithmetic(chain[4], .mul, values[3], 0.5) {
+            secondRead = index + 4
+        } else if arithmetic(chain[3], .mul, values[2], 0.5), timesY(chain[4], values[3]) {
+            secondRead = index + 5
+        } else {
+            return false
+        }
+        // y is read by the Div and one Mul only; each value between by the next node only.
+        let reads = [secondRead, index + 2, index + 3, index + 4, index + 5]
         return zip([y] + values.dropLast(), reads).allSatisfy { value, last in
             lastUse[value.index] == last && !graph.outputs.contains(value)
         }

@@ -4,7 +4,7 @@ import Testing
 
 /// A `Conv` (or `BatchNormalization`, or `Add`) followed by an activation that alone reads its
 /// output (`Relu`, `Clip` with constant bounds, `HardSwish`, `Sigmoid` and `Mul`: SiLU; GELU's
-/// `Div`, `Erf`, `Add`, `Mul`, `Mul`) runs as one node writing the activated values
+/// `Div`, `Erf`, `Add`, `Mul`, `Mul`, in either exporter's order) runs as one node writing the activated values
 /// (`ActivatingOperator`), unless the output before the activation is kept, read by another
 /// node or a graph output. Either way the values and gradients are the same (up to float
 /// rounding for SiLU and GELU, whose exponential and error function the kernels compute their way).
@@ -19,7 +19,7 @@ import Testing
 
     /// The activation nodes a network puts after its first convolution.
     enum Activation: CaseIterable {
-        case relu, relu6, hardSwish, silu, gelu
+        case relu, relu6, hardSwish, silu, gelu, geluHalfFirst
 
         var fused: FusedActivation {
             switch self {
@@ -27,7 +27,7 @@ import Testing
             case .relu6: .clip(lo: 0, hi: 6)
             case .hardSwish: .hardSwish
             case .silu: .silu
-            case .gelu: .gelu
+            case .gelu, .geluHalfFirst: .gelu
             }
         }
 
@@ -35,7 +35,7 @@ import Testing
         var tolerance: Float {
             switch self {
             case .relu, .relu6, .hardSwish: 0
-            case .silu, .gelu: 1e-6
+            case .silu, .gelu, .geluHalfFirst: 1e-6
             }
         }
 
@@ -56,11 +56,15 @@ import Testing
                 graph.append(Node(name: "mul", op: Arithmetic(.mul), inputs: [s, c], outputs: [r]))
             case .gelu:
                 appendGELU(to: &graph, from: c, to: r)
+            case .geluHalfFirst:
+                appendGELU(to: &graph, from: c, to: r, halfFirst: true)
             }
         }
 
-        /// GELU as the exporters write it: `((erf(c / √2) + 1) · c) · 0.5`, with `offset` for the 1.
-        func appendGELU(to graph: inout Graph, from c: ValueID, to r: ValueID, offset: Float = 1) {
+        /// GELU as the exporters write it, with `offset` for the 1: TorchScript's
+        /// `((erf(c / √2) + 1) · c) · 0.5`, or with `halfFirst` the dynamo exporter's
+        /// `c · (0.5 · (erf(c / √2) + 1))`.
+        func appendGELU(to graph: inout Graph, from c: ValueID, to r: ValueID, offset: Float = 1, halfFirst: Bool = false) {
             let constants = [Float(2).squareRoot(), offset, 0.5].enumerated().map {
                 graph.addConstant(named: "k\($0.offset)", Tensor(shape: [], floats: [$0.element]))
             }
@@ -68,8 +72,13 @@ import Testing
             graph.append(Node(name: "div", op: Arithmetic(.div), inputs: [c, constants[0]], outputs: [v[0]]))
             graph.append(Node(name: "erf", op: UnaryFunction(.erf), inputs: [v[0]], outputs: [v[1]]))
             graph.append(Node(name: "add", op: Arithmetic(.add), inputs: [v[1], constants[1]], outputs: [v[2]]))
-            graph.append(Node(name: "mul", op: Arithmetic(.mul), inputs: [c, v[2]], outputs: [v[3]]))
-            graph.append(Node(name: "half", op: Arithmetic(.mul), inputs: [v[3], constants[2]], outputs: [r]))
+            if halfFirst {
+                graph.append(Node(name: "half", op: Arithmetic(.mul), inputs: [constants[2], v[2]], outputs: [v[3]]))
+                graph.append(Node(name: "mul", op: Arithmetic(.mul), inputs: [c, v[3]], outputs: [r]))
+            } else {
+                graph.append(Node(name: "mul", op: Arithmetic(.mul), inputs: [c, v[2]], outputs: [v[3]]))
+                graph.append(Node(name: "half", op: Arithmetic(.mul), inputs: [v[3], constants[2]], outputs: [r]))
+            }
         }
 
         /// The activation on one value, as its nodes compute it.
@@ -172,7 +181,7 @@ import Testing
         #expect(fused.floats == separate.floats)
     }
 
-    @Test(arguments: [Activation.relu6, .hardSwish, .silu, .gelu])
+    @Test(arguments: [Activation.relu6, .hardSwish, .silu, .gelu, .geluHalfFirst])
     func anActivationWhoseGradientReadsItsInputIsNotFusedBeforeABackwardPass(activation: Activation) throws {
         let net = try network(winograd: true, activation: activation)
         let plan = try BackwardPlan(graph: net.graph, from: net.y, to: [net.x])
@@ -228,14 +237,16 @@ import Testing
         #expect(isClose(fused.floats, separate.floats, tolerance: activation.tolerance))
     }
 
-    /// A chain like GELU's that computes something else (`+ 2` for `+ 1`) is left to its nodes.
-    @Test func aChainThatIsNotGELUIsNotFused() throws {
+    /// A chain like GELU's that computes something else (`+ 2` for `+ 1`) is left to its nodes,
+    /// in either exporter's order.
+    @Test(arguments: [false, true])
+    func aChainThatIsNotGELUIsNotFused(halfFirst: Bool) throws {
         var graph = Graph()
         let x = graph.addValue(named: "x"), c = graph.addValue(named: "c"), r = graph.addValue(named: "r")
         graph.inputs = [x]
         let log = CallLog()
         graph.append(Node(name: "host", op: Logged(op: Arithmetic(.add), log: log), inputs: [x, x], outputs: [c]))
-        Activation.gelu.appendGELU(to: &graph, from: c, to: r, offset: 2)
+        Activation.gelu.appendGELU(to: &graph, from: c, to: r, offset: 2, halfFirst: halfFirst)
         graph.outputs = [r]
         let input = Tensor(shape: [4], floats: [-1, 0, 0.5, 2])
         let y = try Executor(graph: graph).forward([x: input]).tensor(r)
