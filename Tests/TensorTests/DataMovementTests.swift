@@ -79,6 +79,19 @@ import Testing
         expectInvalid("one float32 value") { _ = try forward(Pad(), [row, int64([0, 0, 0, 0]), Tensor(shape: [], integers: [1])]) }
     }
 
+    /// Constant padding and cropping copy each row's run of input elements whole, with the
+    /// fill around it: the same values as gathering element by element through the maps.
+    @Test func paddedRowsEqualTheElementwiseGather() throws {
+        var random = TestRandom(seed: 92)
+        let x = random.tensor([2, 3, 5])
+        // Padded at both ends; rows of fill only (axis 0); cropped; rows with no input left; none.
+        for pads in [[0, 1, 2, 0, 2, 1], [1, 0, 0, 0, 1, 0], [0, 0, -2, 0, -1, 3], [0, 1, -5, 1, 0, 2], [0, 0, 0, 0, 0, 0]] {
+            let inputs = [x, int64(pads), Tensor(shape: [], floats: [0.5])]
+            let expected = try Pad().maps(x.shape, inputs).gather(x.floats, fill: 0.5)
+            #expect(try forward(Pad(), inputs)[0].floats == expected, "pads \(pads)")
+        }
+    }
+
     @Test func tileAndExpand() throws {
         let column = Tensor(shape: [2, 1], floats: [1, 2])
         #expect(try forward(Tile(), [column, int64([2, 3])])[0] == Tensor(shape: [4, 3], floats: [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2]))
@@ -101,6 +114,7 @@ import Testing
             (Split(axis: 2, sizes: [1, 3], parts: 2, output: 1), [x]),
             (Split(axis: 1, parts: 3, output: 0), [x]),
             (Pad(mode: .constant), [x, int64([0, 1, 2, 0, 2, 1]), Tensor(shape: [], floats: [0.5])]),
+            (Pad(mode: .constant), [x, int64([0, 0, -1, 0, 1, -1])]),
             (Pad(mode: .reflect), [x, int64([0, 2, 3, 0, 2, 3])]),
             (Pad(mode: .edge), [x, int64([1, 2, 0, 0, 1, 2])]),
             (Pad(mode: .wrap), [x, int64([0, 1, -1, 0, 4, 1])]),

@@ -53,6 +53,19 @@ struct AxisMaps {
         }
     }
 
+    /// When the last axis's map reads one run of consecutive input coordinates between fills
+    /// (constant padding or cropping, a step-1 slice): `lead` fills, then `count` elements from
+    /// input coordinate `start`, then fills to the row's end.
+    private var innerRun: (lead: Int, start: Int, count: Int)? {
+        guard let inner = maps.last else { return nil }
+        guard let lead = inner.firstIndex(where: { $0 >= 0 }) else { return (inner.count, 0, 0) }
+        let start = inner[lead]
+        var count = 1
+        while lead + count < inner.count, inner[lead + count] == start + count { count += 1 }
+        guard inner[(lead + count)...].allSatisfy({ $0 < 0 }) else { return nil }
+        return (lead, start, count)
+    }
+
     /// The output's elements gathered from `source` (the input's elements).
     func gather<T>(_ source: [T], fill: T) -> [T] {
         var result = [T](repeating: fill, count: outputShape.reduce(1, *))
@@ -83,7 +96,12 @@ struct AxisMaps {
                     let inBase = replica * inCount, outBase = replica * outCount
                     forEachRow { offset, start, inner in
                         guard let offset else { return }
-                        for (o, m) in inner.enumerated() where m >= 0 { dxp[inBase + offset + m] += dy[outBase + start + o] }
+                        if let run = innerRun {
+                            let from = outBase + start + run.lead, to = inBase + offset + run.start
+                            for o in 0..<run.count { dxp[to + o] += dy[from + o] }
+                        } else {
+                            for (o, m) in inner.enumerated() where m >= 0 { dxp[inBase + offset + m] += dy[outBase + start + o] }
+                        }
                     }
                 }
             }
@@ -107,7 +125,9 @@ struct AxisMaps {
 
     /// The output tensor for `x`: floats, or integers of `x`'s element type, with the
     /// first element of `fill` (a tensor of `x`'s element type; 0 when nil) where a map says −1.
-    /// Float blocks (`blocks`) are copied whole into `output`'s own storage.
+    /// Float blocks (`blocks`) are copied whole into `output`'s own storage, and so are float
+    /// rows whose last axis is one run (`innerRun`: a constant `Pad`'s rows), with the fill
+    /// around it.
     func apply(_ x: Tensor, fill: Tensor? = nil, into output: inout Tensor) {
         if x.elementType == .float32, let blocks {
             output.reset(shape: outputShape)
@@ -116,6 +136,24 @@ struct AxisMaps {
                     guard let source = xp.baseAddress, let target = yp.baseAddress else { return }
                     for b in 0..<blocks.outer {
                         (target + b * blocks.length).update(from: source + b * blocks.stride + blocks.offset, count: blocks.length)
+                    }
+                }
+            }
+        } else if x.elementType == .float32, let run = innerRun {
+            output.reset(shape: outputShape)
+            let value = fill?.floats.first ?? 0
+            x.floats.withUnsafeBufferPointer { xp in
+                output.floats.withUnsafeMutableBufferPointer { yp in
+                    guard let target = yp.baseAddress else { return }
+                    forEachRow { offset, start, inner in
+                        let row = target + start
+                        guard let offset, run.count > 0, let source = xp.baseAddress else {
+                            row.update(repeating: value, count: inner.count)
+                            return
+                        }
+                        row.update(repeating: value, count: run.lead)
+                        (row + run.lead).update(from: source + offset + run.start, count: run.count)
+                        (row + run.lead + run.count).update(repeating: value, count: inner.count - run.lead - run.count)
                     }
                 }
             }
