@@ -129,6 +129,7 @@ public enum ModelImporter {
             }
             graph.outputs.append(id)
         }
+        graph.foldZeroPadsIntoConvolutions()
         do {
             try graph.validate()
         } catch let error as EngineError {

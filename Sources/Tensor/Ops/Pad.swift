@@ -31,26 +31,37 @@ public struct Pad: Operator {
     /// Reads the pads and axes (`X`'s shape comes with the context).
     public var backwardUses: BackwardUses { .inputs(1, 3) }
 
-    /// Which coordinate of an input shaped `shape` each output coordinate reads (−1: the constant).
-    func maps(_ shape: [Int], _ inputs: [Tensor?]) throws -> AxisMaps {
+    /// The cells added before and after each axis of a rank-`rank` input (negative: removed),
+    /// from the pads and axes (inputs 1 and 3, or `fixedPads`).
+    func padsByAxis(rank: Int, _ inputs: [Tensor?]) throws -> (begin: [Int], end: [Int]) {
         guard let given = try fixedPads ?? integerList(inputs, 1, "pads", op: opType) else {
             throw EngineError.invalid(op: opType, "pads (input 1) are required")
         }
-        let axes = try (try integerList(inputs, 3, "axes", op: opType) ?? Array(0..<shape.count)).map {
-            try normalizedAxis($0, rank: shape.count, op: opType)
+        let axes = try (try integerList(inputs, 3, "axes", op: opType) ?? Array(0..<rank)).map {
+            try normalizedAxis($0, rank: rank, op: opType)
         }
         guard given.count == 2 * axes.count, Set(axes).count == axes.count else {
             throw EngineError.invalid(op: opType, "pads \(given) must have 2 entries per padded axis (\(axes.count) distinct axes)")
         }
-        var begin = [Int](repeating: 0, count: shape.count), output = shape
+        var begin = [Int](repeating: 0, count: rank), end = begin
         for (k, axis) in axes.enumerated() {
             let b = given[k], e = given[k + axes.count], limit = maximumComputedElements
             guard (-limit...limit).contains(b), (-limit...limit).contains(e) else {
                 throw EngineError.invalid(op: opType, "pads \(given) exceed \(limit)")
             }
             begin[axis] = b
-            output[axis] = shape[axis] + b + e
-            if mode != .constant, shape[axis] == 0, b > 0 || e > 0 {
+            end[axis] = e
+        }
+        return (begin, end)
+    }
+
+    /// Which coordinate of an input shaped `shape` each output coordinate reads (−1: the constant).
+    func maps(_ shape: [Int], _ inputs: [Tensor?]) throws -> AxisMaps {
+        let (begin, end) = try padsByAxis(rank: shape.count, inputs)
+        var output = shape
+        for axis in shape.indices where begin[axis] != 0 || end[axis] != 0 {
+            output[axis] = shape[axis] + begin[axis] + end[axis]
+            if mode != .constant, shape[axis] == 0, begin[axis] > 0 || end[axis] > 0 {
                 throw EngineError.invalid(op: opType, "\(mode.rawValue) padding needs a non-empty axis \(axis)")
             }
         }
