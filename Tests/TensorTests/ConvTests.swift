@@ -16,6 +16,24 @@ import Testing
         ]
     }
 
+    /// A model's pads, strides and dilations are hostile: an output over
+    /// `maximumComputedElements` elements is refused before it is allocated (Conv and both
+    /// pools), and values that could overflow the extents' arithmetic when the window is built.
+    @Test func hostileWindowsAreRefusedBeforeAllocating() throws {
+        let huge = try Window(kernel: [3, 3], pads: [60000, 60000, 60000, 60000], op: "Conv")
+        let x = Tensor.zeros([1, 3, 32, 32])
+        expectInvalid("more than \(maximumComputedElements) elements") {
+            _ = try forward(Conv(window: huge), [x, Tensor.zeros([8, 3, 3, 3])])
+        }
+        expectInvalid("more than \(maximumComputedElements) elements") { _ = try forward(MaxPool(window: huge), [x]) }
+        expectInvalid("more than \(maximumComputedElements) elements") { _ = try forward(AveragePool(window: huge), [x]) }
+        for (pads, dilations) in [([0, Int(Int64.max), 0, 0], [1, 1]), ([0, 0, 0, 0], [1 << 62, 1])] {
+            expectInvalid("must be at most \(maximumComputedElements)") {
+                _ = try Window(kernel: [3, 3], dilations: dilations, pads: pads, op: "Conv")
+            }
+        }
+    }
+
     @Test func forwardMatchesTheDefinition() throws {
         // Y[0, m, i, j] = B[m] + Σ W[m, c, p, q] · X[0, g·C/group + c, i·s + p·d − pad, j·s + q·d − pad].
         var random = TestRandom(seed: 80)

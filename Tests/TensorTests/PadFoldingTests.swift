@@ -94,6 +94,16 @@ import Testing
         #expect(relativeError(together.dx, separate.dx) <= 1e-5)
     }
 
+    /// A folded `Pad` too large for memory is refused by the convolution, as the `Pad` would
+    /// have refused it, before anything is allocated.
+    @Test func aHugeFoldedPadIsStillRefused() throws {
+        let net = try network(Case(label: "huge", pads: [0, 0, 60000, 60000, 0, 0, 60000, 60000]))
+        var graph = net.graph
+        graph.foldZeroPadsIntoConvolutions()
+        #expect(graph.nodes.map(\.op.opType) == ["Conv"])
+        #expect(throws: EngineError.self) { try Executor(graph: graph).forward([net.x: Tensor.zeros([1, 16, 11, 12])]) }
+    }
+
     static let kept: [Case] = [
         Case(label: "a non-zero value", pads: [0, 0, 1, 1, 0, 0, 1, 1], value: 0.5),
         Case(label: "reflect mode", pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: .reflect),

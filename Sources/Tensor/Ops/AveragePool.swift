@@ -54,7 +54,7 @@ public struct AveragePool: Operator {
         let x = try inputs.required(0, of: opType)
         try requireFloat(x, opType)
         let (n, c, g) = try geometry(x.shape)
-        outputs[0].reset(shape: [n, c] + window.outputSpatialShape(g))
+        outputs[0].reset(shape: try window.outputShape(batch: n, channels: c, g, op: opType))
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         let rowStep = g.dilationH * g.inW, columnStep = g.dilationW
         x.floats.withUnsafeBufferPointer { xp in

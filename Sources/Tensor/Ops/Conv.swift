@@ -144,7 +144,7 @@ public struct Conv: ActivatingOperator {
         if let bias, bias.count != p.m {
             throw EngineError.invalid(op: opType, "bias has \(bias.count) values for \(p.m) output channels")
         }
-        outputs[0].reset(shape: [p.n, p.m] + window.outputSpatialShape(p.geometry))
+        outputs[0].reset(shape: try window.outputShape(batch: p.n, channels: p.m, p.geometry, op: opType))
         if let kernel = p.winogradKernelMakingIfNeeded(winograd, images: p.n) {
             let g = p.geometry
             x.floats.withUnsafeBufferPointer { xp in

@@ -31,7 +31,7 @@ public struct MaxPool: Operator {
             throw EngineError.invalid(op: opType, "the optional Indices output is not supported; only Y may be used")
         }
         let (n, c, g) = try geometry(x.shape)
-        outputs[0].reset(shape: [n, c] + window.outputSpatialShape(g))
+        outputs[0].reset(shape: try window.outputShape(batch: n, channels: c, g, op: opType))
         let (rows, columns) = PoolingTaps.of(g)
         let inPlane = g.inH * g.inW, outPlane = g.outH * g.outW
         x.floats.withUnsafeBufferPointer { xp in

@@ -49,6 +49,10 @@ public struct Window: Sendable, Hashable {
               p.allSatisfy({ $0 >= 0 }) else {
             throw EngineError.invalid(op: op, "kernel, strides and dilations must be >= 1 and pads >= 0")
         }
+        // The model's values: bounded, so that the extents computed from them cannot overflow.
+        guard (kernel + s + d + p).allSatisfy({ $0 <= maximumComputedElements }) else {
+            throw EngineError.invalid(op: op, "kernel \(kernel), strides \(s), dilations \(d) and pads \(p) must be at most \(maximumComputedElements)")
+        }
         spatialRank = rank
         if rank == 1 {
             self.kernel = (1, kernel[0])
@@ -98,6 +102,15 @@ public struct Window: Sendable, Hashable {
     /// The output's spatial shape for an `[N, C, ...]` shape in this window's rank.
     public func outputSpatialShape(_ geometry: WindowGeometry) -> [Int] {
         spatialRank == 1 ? [geometry.outW] : [geometry.outH, geometry.outW]
+    }
+
+    /// The output's shape, `[batch, channels]` then `outputSpatialShape`, refused before anything
+    /// is allocated when it has more than `maximumComputedElements` elements (pads and strides
+    /// come from the model).
+    public func outputShape(batch: Int, channels: Int, _ geometry: WindowGeometry, op: String) throws -> [Int] {
+        let shape = [batch, channels] + outputSpatialShape(geometry)
+        _ = try checkedCount(shape, op: op)
+        return shape
     }
 
     /// Resolves padding and output size for an input of `height x width`.
