@@ -90,13 +90,14 @@ struct AxisMaps {
         }
         var dx = Tensor.zeros(try replicated(inputShape, replicas, op: op))
         let inCount = inputShape.reduce(1, *), outCount = outputShape.reduce(1, *)
+        let run = innerRun
         gradient.floats.withUnsafeBufferPointer { dy in
             dx.floats.withUnsafeMutableBufferPointer { dxp in
                 for replica in 0..<replicas {
                     let inBase = replica * inCount, outBase = replica * outCount
                     forEachRow { offset, start, inner in
                         guard let offset else { return }
-                        if let run = innerRun {
+                        if let run {
                             let from = outBase + start + run.lead, to = inBase + offset + run.start
                             for o in 0..<run.count { dxp[to + o] += dy[from + o] }
                         } else {
