@@ -65,6 +65,17 @@ save("pool-concat", [
     [numpy_helper.from_array(np.arange(4, dtype=np.int64), "unused_i64"),
      numpy_helper.from_array(np.ones(3, np.float16), "unused_f16")], 22)
 
+# TensorFlow's SAME padding as TorchScript exports it: a zero Pad (pads an int64 initializer)
+# that the importer folds into the strided Conv after it.
+save("pad-conv", [
+    helper.make_node("Pad", ["x", "pads"], ["p"], mode="constant"),
+    helper.make_node("Conv", ["p", "w"], ["c"], kernel_shape=[3, 3], strides=[2, 2]),
+    helper.make_node("GlobalAveragePool", ["c"], ["g"]),
+    helper.make_node("Flatten", ["g"], ["f"], axis=1),
+    helper.make_node("Gemm", ["f", "fw"], ["y"], transB=1),
+], [image], [logits], [numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 1, 1], dtype=np.int64), "pads"),
+                       weights("w", 2, 3, 3, 3), weights("fw", 4, 2)], 17)
+
 # Nearly valid: an unsupported operator, and a node reading a value nobody defines.
 save("unsupported-op", [helper.make_node("NonMaxSuppression", ["x"], ["y"])], [image], [logits], [], 13)
 save("dangling-input", [helper.make_node("Relu", ["missing"], ["y"])], [image], [logits], [], 13)
